@@ -1,0 +1,79 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import type { Config } from './config';
+import { loggerOptions } from './logger';
+import { dbPlugin } from './plugins/db';
+import { redisPlugin } from './plugins/redis';
+import { errorsPlugin } from './plugins/errors';
+import { authPlugin } from './plugins/auth';
+import { openapiPlugin } from './plugins/openapi';
+import { clientPlugin } from './plugins/client';
+import { AuthService } from './modules/auth/auth.service';
+import { LoginThrottle } from './modules/auth/login-throttle';
+import { authRoutes } from './modules/auth/auth.routes';
+import { orgsRoutes } from './modules/orgs/orgs.routes';
+import { auditRoutes } from './modules/audit/audit.routes';
+import { healthRoutes } from './modules/health/health.routes';
+
+export interface AppDeps {
+  config: Config;
+  orm: MikroORM;
+  redis: Redis;
+  /** Where logs go; tests pass a stream they can scan for health data. */
+  logStream?: NodeJS.WritableStream;
+}
+
+/** Builds the whole HTTP app without listening, so main, the tests and the benchmarks share it. */
+export async function buildApp({ config, orm, redis, logStream }: AppDeps): Promise<FastifyInstance> {
+  const logger = logStream ? { ...loggerOptions(config.logLevel), stream: logStream } : loggerOptions(config.logLevel);
+  const app = Fastify({
+    logger,
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 80 ? req.headers['x-request-id'] : randomUUID()),
+    trustProxy: config.nodeEnv === 'production',
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+      },
+    },
+  });
+  // Same-origin by default; other browser origins only when listed in CORS_ORIGINS.
+  await app.register(cors, { origin: config.corsOrigins.length ? config.corsOrigins : false, credentials: false });
+  await app.register(errorsPlugin);
+  await app.register(dbPlugin, { orm });
+  await app.register(redisPlugin, { redis });
+  await app.register(authPlugin, { secret: config.jwtSecret, accessTokenTtlSeconds: config.accessTokenTtlSeconds });
+  await app.register(openapiPlugin);
+
+  const auth = new AuthService({
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    refreshTokenTtlDays: config.refreshTokenTtlDays,
+    signAccessToken: (userId) => app.jwt.sign({ sub: userId, typ: 'access' }),
+    throttle: new LoginThrottle(redis, config.redisPrefix),
+  });
+
+  await app.register(healthRoutes);
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes, { auth });
+      await api.register(orgsRoutes);
+      await api.register(auditRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
+  if (config.clientDir) await app.register(clientPlugin, { root: config.clientDir });
+  return app;
+}

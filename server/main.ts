@@ -1,0 +1,41 @@
+import closeWithGrace from 'close-with-grace';
+import { Redis } from 'ioredis';
+import { buildApp } from './app';
+import { ConfigError, loadConfig, type Config } from './config';
+import { migrate, openOrm } from './db/orm';
+
+/**
+ * Starts the API (and, unless RUN_WORKERS=false, the background workers) on one port, after
+ * migrating the database. Returns a function that shuts everything down in order.
+ */
+export async function startServer(config: Config): Promise<() => Promise<void>> {
+  const orm = await openOrm(config.databaseUrl, config.databasePoolMax);
+  await migrate(orm);
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const app = await buildApp({ config, orm, redis });
+  await app.listen({ host: config.host, port: config.port });
+
+  const stop = async () => {
+    await app.close();
+    await orm.close();
+    redis.disconnect();
+  };
+  closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error');
+    else app.log.info({ signal }, 'shutting down');
+    await stop();
+  });
+  return stop;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    await startServer(loadConfig());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}

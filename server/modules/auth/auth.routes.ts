@@ -1,0 +1,53 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { errorResponses, Uuid } from '../../shared/http-schemas';
+import { RoleName, UserBody } from '../orgs/orgs.schemas';
+import { orgKinds } from '../orgs/org.entity';
+import type { AuthService } from './auth.service';
+
+const SessionBody = Type.Object({ accessToken: Type.String(), refreshToken: Type.String(), expiresIn: Type.Integer() });
+const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) });
+
+export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = async (app, { auth }) => {
+  app.post('/auth/login', {
+    config: { access: 'public' },
+    schema: {
+      tags: ['auth'],
+      summary: 'Exchange email and password for an access token (~15 min) and a rotating refresh token',
+      body: Type.Object({ email: Type.String({ minLength: 3, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: 200 }) }),
+      response: { 200: SessionBody, 429: Type.Ref('ErrorBody'), ...errorResponses },
+    },
+    handler: (request) => auth.login(request.em, request.body.email, request.body.password, request.ip),
+  });
+
+  app.post('/auth/refresh', {
+    config: { access: 'public' },
+    schema: { tags: ['auth'], summary: 'Spend a refresh token for a new pair; a reused token revokes its whole family', body: RefreshBody, response: { 200: SessionBody, ...errorResponses } },
+    handler: (request) => auth.refresh(request.em, request.body.refreshToken),
+  });
+
+  app.post('/auth/logout', {
+    config: { access: 'public' },
+    schema: { tags: ['auth'], summary: 'Revoke the refresh token’s family', body: RefreshBody, response: { 204: Type.Null(), ...errorResponses } },
+    handler: async (request, reply) => {
+      await auth.logout(request.em, request.body.refreshToken);
+      return reply.status(204).send(null);
+    },
+  });
+
+  app.get('/auth/me', {
+    config: { access: 'user' },
+    schema: {
+      tags: ['auth'],
+      summary: 'The signed-in user and their memberships',
+      response: {
+        200: Type.Object({
+          user: UserBody,
+          memberships: Type.Array(Type.Object({ orgId: Uuid, orgName: Type.String(), orgKind: Type.Enum(orgKinds), role: RoleName })),
+        }),
+        ...errorResponses,
+      },
+    },
+    handler: (request) => auth.me(request.em, request.userId!),
+  });
+};

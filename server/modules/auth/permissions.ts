@@ -1,0 +1,25 @@
+import type { Role } from '../../../workflows/roles';
+
+const staffOfAnyOrg = ['org_admin', 'designer', 'dentist', 'doctor', 'receptionist', 'medical_staff'] as const;
+
+/**
+ * The one permission table: which membership roles may perform each action. Every route names its
+ * action; one pre-handler checks it (plugins/auth.ts). Finer rules that depend on the row (a doctor
+ * sees only their assigned patients) live in the services.
+ */
+export const permissions = {
+  'org.create': ['super_admin'],
+  'org.list': ['super_admin'],
+  'org.read': [...staffOfAnyOrg, 'patient'],
+  'org.update': ['org_admin'],
+  'staff.list': ['org_admin'],
+  'staff.create': ['org_admin'],
+  'staff.update': ['org_admin'],
+  'audit.read': ['org_admin'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Action = keyof typeof permissions;
+
+export function isAllowed(role: Role, action: Action): boolean {
+  return (permissions[action] as readonly Role[]).includes(role);
+}

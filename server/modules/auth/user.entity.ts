@@ -1,0 +1,17 @@
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+
+export const UserSchema = defineEntity({
+  name: 'User',
+  tableName: 'users',
+  properties: (p) => ({
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    /** Stored lower-cased so uniqueness ignores case. */
+    email: p.string().length(320).unique(),
+    passwordHash: p.string().length(255).hidden(),
+    name: p.string().length(200),
+    active: p.boolean().default(true),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  }),
+});
+export type User = InferEntity<typeof UserSchema>;

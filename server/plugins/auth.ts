@@ -1,0 +1,138 @@
+import fp from 'fastify-plugin';
+import jwt from '@fastify/jwt';
+import type { FastifyRequest } from 'fastify';
+import type { Role } from '../../workflows/roles';
+import { isAllowed, type Action } from '../modules/auth/permissions';
+import { tenantFilter } from '../db/orm';
+import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../shared/errors';
+import type { Caller, Scope } from '../shared/scope';
+
+/**
+ * Every API route declares who may call it:
+ * - 'public': anyone;
+ * - 'user': any signed-in user, outside any org (their own profile, their memberships);
+ * - { permission }: a member whose role the permission table allows. Routes with an `:orgId`
+ *   path parameter act in that org; the caller must be an active member of it, else 404.
+ */
+export type Access = 'public' | 'user' | { permission: Action };
+
+export interface RouteAccess {
+  method: string;
+  url: string;
+  access: Access;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every API route with its declared access: the permission table's other half, enumerated by tests and docs. */
+    routeAccess: RouteAccess[];
+  }
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    userId: string | null;
+    caller: Caller | null;
+    /** The service scope of an org-bound request: its entity manager and caller. */
+    scope(): Scope;
+  }
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: { sub: string; typ: 'access' };
+    user: { sub: string; typ: 'access' };
+  }
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function authenticate(request: FastifyRequest): Promise<string> {
+  try {
+    const payload = await request.jwtVerify<{ sub: string; typ: string }>();
+    if (payload.typ !== 'access' || typeof payload.sub !== 'string') throw new Error('wrong token type');
+    request.userId = payload.sub;
+    return payload.sub;
+  } catch (error) {
+    const expired = (error as { code?: string }).code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED';
+    throw new UnauthenticatedError(expired ? 'Access token expired' : 'A valid access token is required');
+  }
+}
+
+interface MembershipRow {
+  org_id: string;
+  role: Role;
+}
+
+/** One query: the caller's active membership in an active org, as an active user. */
+async function activeMemberships(request: FastifyRequest, userId: string, orgId?: string): Promise<MembershipRow[]> {
+  return request.em.getConnection().execute<MembershipRow[]>(
+    `select m.org_id, m.role from memberships m
+       join users u on u.id = m.user_id and u.active
+       join orgs o on o.id = m.org_id and o.active
+      where m.user_id = ? and m.active ${orgId ? 'and m.org_id = ?' : ''}`,
+    orgId ? [userId, orgId] : [userId],
+  );
+}
+
+export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number }>(
+  async (app, { secret, accessTokenTtlSeconds }) => {
+    await app.register(jwt, {
+      secret,
+      sign: { expiresIn: accessTokenTtlSeconds, algorithm: 'HS256' },
+      verify: { algorithms: ['HS256'] },
+    });
+    app.decorateRequest('userId', null);
+    app.decorateRequest('caller', null);
+    app.decorateRequest('scope', function (this: FastifyRequest): Scope {
+      if (!this.caller) throw new Error(`route ${this.routeOptions.url} used scope() without org access`);
+      return { em: this.em, caller: this.caller };
+    });
+
+    const routeAccess: RouteAccess[] = [];
+    app.decorate('routeAccess', routeAccess);
+    app.addHook('onRoute', (route) => {
+      const access = route.config?.access;
+      if (!route.url.startsWith('/api/')) return;
+      if (!access) throw new Error(`${route.method} ${route.url} declares no access`);
+      for (const method of toArray(route.method)) if (method !== 'HEAD') routeAccess.push({ method, url: route.url, access });
+      if (access === 'public') return;
+      const onRequest = access === 'user' ? requireUser : requirePermission(access.permission);
+      route.onRequest = [...toArray(route.onRequest), onRequest];
+    });
+
+    async function requireUser(request: FastifyRequest): Promise<void> {
+      await authenticate(request);
+    }
+
+    function requirePermission(action: Action) {
+      return async function checkPermission(request: FastifyRequest): Promise<void> {
+        const userId = await authenticate(request);
+        const orgId = (request.params as { orgId?: string }).orgId;
+        if (orgId !== undefined) {
+          if (!uuidPattern.test(orgId)) throw new NotFoundError('Organisation');
+          const [membership] = await activeMemberships(request, userId, orgId);
+          if (!membership) throw new NotFoundError('Organisation');
+          if (!isAllowed(membership.role, action)) throw new ForbiddenError(`The ${membership.role} role may not ${action}`);
+          bindCaller(request, userId, orgId, membership.role);
+          return;
+        }
+        const memberships = await activeMemberships(request, userId);
+        const allowed = memberships.find((m) => isAllowed(m.role, action));
+        if (!allowed) throw new ForbiddenError(`Your roles may not ${action}`);
+        bindCaller(request, userId, allowed.org_id, allowed.role);
+      };
+    }
+
+    function bindCaller(request: FastifyRequest, userId: string, orgId: string, role: Role): void {
+      request.caller = { userId, orgId, role, requestId: request.id, ip: request.ip };
+      request.em.setFilterParams(tenantFilter, { orgId });
+    }
+  },
+  { name: 'auth', dependencies: ['db'] },
+);
+
+function toArray<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}

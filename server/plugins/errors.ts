@@ -1,0 +1,74 @@
+import fp from 'fastify-plugin';
+import type { FastifyError } from 'fastify';
+import {
+  DriverException,
+  OptimisticLockError,
+  UniqueConstraintViolationException,
+  ConnectionException,
+} from '@mikro-orm/core';
+import { DomainError, type FieldError } from '../shared/errors';
+
+interface AjvIssue {
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** Names each bad field the way a client wrote it: `dueDate`, `toothNumbers.2`, `query.limit`. */
+function fieldErrors(issues: AjvIssue[], context: string | undefined): FieldError[] {
+  return issues.map((issue) => {
+    const path = issue.instancePath.split('/').filter(Boolean);
+    if (typeof issue.params.missingProperty === 'string') path.push(issue.params.missingProperty);
+    if (typeof issue.params.additionalProperty === 'string') path.push(issue.params.additionalProperty);
+    const prefix = context && context !== 'body' ? `${context === 'querystring' ? 'query' : context}.` : '';
+    return { field: `${prefix}${path.join('.') || '(root)'}`, message: issue.message ?? 'is invalid' };
+  });
+}
+
+function isUnavailable(error: unknown): boolean {
+  if (error instanceof ConnectionException) return true;
+  const code = (error as { code?: string }).code;
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01' || code === '57P03' || code === 'ETIMEDOUT';
+}
+
+/**
+ * The one place errors become HTTP answers. 4xx bodies explain; 5xx bodies are generic and the
+ * details go to the log with the request id, so nothing internal leaks to the client.
+ */
+export const errorsPlugin = fp(
+  async (app) => {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error.validation) {
+        const fields = fieldErrors(error.validation as AjvIssue[], error.validationContext);
+        return reply.status(400).send({
+          error: 'validation_failed',
+          message: `Invalid ${fields.map((f) => f.field).join(', ')}`,
+          fields,
+        });
+      }
+      if (error instanceof DomainError) {
+        return reply.status(error.status).send({ error: error.code, message: error.message, ...error.details });
+      }
+      if (error instanceof OptimisticLockError) {
+        return reply.status(409).send({ error: 'stale_version', message: 'Someone else changed this first; reload and try again' });
+      }
+      if (error instanceof UniqueConstraintViolationException) {
+        return reply.status(409).send({ error: 'conflict', message: 'A record with the same unique value already exists' });
+      }
+      if (isUnavailable(error) || (error instanceof DriverException && isUnavailable(error.cause ?? {}))) {
+        request.log.error({ err: error }, 'database unavailable');
+        return reply.status(503).send({ error: 'service_unavailable', message: 'The database is unavailable; retry in a few seconds' });
+      }
+      const status = error.statusCode ?? 500;
+      if (status < 500) {
+        return reply.status(status).send({ error: error.code ?? 'bad_request', message: error.message });
+      }
+      request.log.error({ err: error }, 'request failed');
+      return reply.status(500).send({ error: 'internal', message: 'Internal server error', requestId: request.id });
+    });
+    app.setNotFoundHandler((request, reply) => {
+      reply.status(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` });
+    });
+  },
+  { name: 'errors' },
+);

@@ -1,0 +1,17 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Role } from '../../workflows/roles';
+
+/** Who is acting, in which org, for which request: what every service needs to check access and audit. */
+export interface Caller {
+  userId: string;
+  orgId: string;
+  role: Role;
+  requestId: string;
+  ip: string;
+}
+
+/** A service call's world: the request's entity manager (tenant filter already bound) and the caller. */
+export interface Scope {
+  em: EntityManager;
+  caller: Caller;
+}

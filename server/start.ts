@@ -1,0 +1,100 @@
+/**
+ * `npm start`: the whole product on one machine with one command. It fills in what a newcomer
+ * lacks (an embedded PostgreSQL, a local Redis, a JWT secret, the built client, demo data) and then
+ * runs the same server as production.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { ConfigError, loadConfig } from './config';
+import { startServer } from './main';
+import { migrate, openOrm } from './db/orm';
+import { seedDemo } from './demo/seed-demo';
+
+const dataDir = resolve(process.env.DATA_DIR ?? './data');
+mkdirSync(dataDir, { recursive: true });
+
+async function embeddedPostgres(): Promise<string> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  const db = await PGlite.create(resolve(dataDir, 'pglite'));
+  const port = Number(process.env.PGLITE_PORT ?? 5499);
+  const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1' });
+  await server.start();
+  console.log(`Embedded PostgreSQL (PGlite) on 127.0.0.1:${port}, data in ${resolve(dataDir, 'pglite')}`);
+  // PGlite runs a single session: one pooled connection keeps transactions from interleaving.
+  process.env.DB_POOL_MAX = '1';
+  return `postgresql://postgres@127.0.0.1:${port}/postgres`;
+}
+
+async function answers(url: string): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    await probe.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+async function localRedis(): Promise<string> {
+  if (process.env.REDIS_URL) return process.env.REDIS_URL;
+  const url = 'redis://127.0.0.1:6379';
+  if (await answers(url)) return url;
+  const found = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
+  if (!found) {
+    console.error(
+      'Cuspid needs Redis and found none at 127.0.0.1:6379.\n' +
+        '  Install one (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis),\n' +
+        '  or point REDIS_URL at a running Redis, e.g. REDIS_URL=redis://localhost:6379 npm start',
+    );
+    process.exit(1);
+  }
+  console.log('Starting redis-server on 127.0.0.1:6379 (no persistence)');
+  spawn('redis-server', ['--port', '6379', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore', detached: true }).unref();
+  for (let i = 0; i < 50 && !(await answers(url)); i++) await new Promise((r) => setTimeout(r, 100));
+  return url;
+}
+
+function jwtSecret(): string {
+  if (process.env.JWT_SECRET) return process.env.JWT_SECRET;
+  const file = resolve(dataDir, 'jwt-secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+function buildClient(): string {
+  const dist = resolve('client/dist');
+  if (!existsSync(resolve(dist, 'index.html')) || process.env.REBUILD_CLIENT === 'true') {
+    console.log('Building the client (vite build)...');
+    const build = spawnSync('npx', ['vite', 'build', '--config', 'client/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+    if (build.status !== 0) process.exit(build.status ?? 1);
+  }
+  return dist;
+}
+
+try {
+  process.env.DATABASE_URL ??= await embeddedPostgres();
+  process.env.REDIS_URL = await localRedis();
+  process.env.JWT_SECRET = jwtSecret();
+  process.env.CLIENT_DIR ??= buildClient();
+  process.env.STORAGE_DIR ??= resolve(dataDir, 'storage');
+  const config = loadConfig();
+  // Migrate and seed before the server opens its pool: an embedded PGlite takes one connection at a time.
+  const orm = await openOrm(config.databaseUrl, 1);
+  await migrate(orm);
+  const seeded = await seedDemo(orm);
+  await orm.close();
+  await startServer(config);
+  if (seeded) console.log('Demo data created; the logins are in README.md (password for all: Cuspid-demo-2026)');
+  console.log(`Cuspid is running at http://localhost:${config.port}`);
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}

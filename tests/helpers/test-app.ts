@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { Redis } from 'ioredis';
+import { buildApp } from '../../server/app';
+import { loadConfig, type Config } from '../../server/config';
+import { openOrm } from '../../server/db/orm';
+import { cloneTemplate, dropDatabase, withAdmin } from './databases';
+
+export interface TestApp {
+  app: FastifyInstance;
+  orm: MikroORM;
+  redis: Redis;
+  config: Config;
+  /** Everything the app logged, to check that no health data reached the logs. */
+  logs: () => string;
+  close: () => Promise<void>;
+}
+
+export const testRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A real app on its own fresh database and Redis key prefix, so test files run in parallel. */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const name = `cuspid_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const url = await cloneTemplate(name);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: url,
+    REDIS_URL: testRedisUrl,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'info',
+    REDIS_PREFIX: `test:${name}`,
+    STORAGE_DIR: `/tmp/cuspid-test-storage/${name}`,
+    ...env,
+  });
+  const orm = await openOrm(config.databaseUrl, 5);
+  const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  const logStream = new PassThrough();
+  let logged = '';
+  logStream.on('data', (chunk) => (logged += chunk.toString()));
+  const app = await buildApp({ config, orm, redis, logStream });
+  await app.ready();
+  return {
+    app,
+    orm,
+    redis,
+    config,
+    logs: () => logged,
+    close: async () => {
+      await app.close();
+      await orm.close();
+      const keys = await redis.keys(`${config.redisPrefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+      await withAdmin((client) => dropDatabase(client, name));
+    },
+  };
+}
+
+export type Call = (options: InjectOptions & { token?: string }) => Promise<LightMyRequestResponse>;
+
+/** `inject` with an optional bearer token. */
+export function caller(app: FastifyInstance): Call {
+  return ({ token, headers, ...options }) =>
+    app.inject({ ...options, headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+}

@@ -20,7 +20,6 @@ export class Migration0001Foundation extends Migration {
     this.addSql('alter table "refresh_tokens" add constraint "refresh_tokens_user_id_foreign" foreign key ("user_id") references "users" ("id") on update cascade;');
     this.addSql('alter table "memberships" add constraint "memberships_org_id_foreign" foreign key ("org_id") references "orgs" ("id") on update cascade;');
     this.addSql('alter table "memberships" add constraint "memberships_user_id_foreign" foreign key ("user_id") references "users" ("id") on update cascade;');
-    this.addSql('alter table "audit_events" alter column "at" set default now();');
 
     // The audit trail is evidence: no role, not even this server's, may rewrite or remove it.
     this.addSql(`create function audit_events_refuse_change() returns trigger language plpgsql as $$

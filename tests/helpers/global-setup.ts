@@ -1,18 +1,31 @@
+import type { TestProject } from 'vitest/node';
 import { openOrm, migrate } from '../../server/db/orm';
-import { databaseUrl, dropDatabase, templateDatabase, withAdmin } from './databases';
+import { databaseUrl, dropDatabase, dropLeftovers, runPrefix, templateName, withAdmin } from './databases';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    templateDatabase: string;
+    runPrefix: string;
+  }
+}
 
 /** Migrates one template database per run; every test file clones it (fast) instead of migrating. */
-export default async function setup(): Promise<() => Promise<void>> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const template = templateName(process.pid);
   await withAdmin(async (client) => {
-    const stale = await client.query<{ datname: string }>("select datname from pg_database where datname like 'cuspid_t_%'");
-    for (const row of stale.rows) await dropDatabase(client, row.datname);
-    await dropDatabase(client, templateDatabase);
-    await client.query(`create database ${templateDatabase}`);
+    await dropLeftovers(client);
+    await dropDatabase(client, template);
+    await client.query(`create database "${template}"`);
   });
-  const orm = await openOrm(databaseUrl(templateDatabase), 1);
+  const orm = await openOrm(databaseUrl(template), 1);
   await migrate(orm);
   await orm.close();
+  project.provide('templateDatabase', template);
+  project.provide('runPrefix', runPrefix(process.pid));
   return async () => {
-    await withAdmin((client) => dropDatabase(client, templateDatabase));
+    await withAdmin(async (client) => {
+      const { rows } = await client.query<{ datname: string }>('select datname from pg_database where starts_with(datname, $1)', [runPrefix(process.pid)]);
+      for (const { datname } of rows) await dropDatabase(client, datname);
+    });
   };
 }

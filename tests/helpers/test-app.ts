@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
+import { inject } from 'vitest';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Redis } from 'ioredis';
@@ -22,8 +23,8 @@ export const testRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:637
 
 /** A real app on its own fresh database and Redis key prefix, so test files run in parallel. */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const name = `cuspid_t_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const url = await cloneTemplate(name);
+  const name = `${inject('runPrefix')}${randomBytes(4).toString('hex')}`;
+  const url = await cloneTemplate(inject('templateDatabase'), name);
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: url,

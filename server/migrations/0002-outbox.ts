@@ -1,0 +1,22 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/** The transactional outbox that feeds the live screens, and each room's last sequence number. */
+export class Migration0002Outbox extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`create table "outbox_events" (
+      "id" bigserial primary key,
+      "org_id" uuid not null,
+      "type" varchar(80) not null,
+      "rooms" text[] not null,
+      "payload" jsonb not null,
+      "tx_id" bigint not null default ((pg_current_xact_id())::text)::bigint,
+      "sequences" jsonb null,
+      "created_at" timestamptz not null,
+      "published_at" timestamptz null)`);
+    this.addSql('create index "outbox_events_unpublished_index" on "outbox_events" ("id") where "published_at" is null');
+    this.addSql('create index "outbox_events_published_at_id_index" on "outbox_events" ("published_at", "id")');
+    this.addSql('create table "room_sequences" ("room" text primary key, "seq" bigint not null)');
+    // Subscribers replay a room from its sequence: index the stamped sequences per room.
+    this.addSql('create index "outbox_events_rooms_index" on "outbox_events" using gin ("rooms")');
+  }
+}

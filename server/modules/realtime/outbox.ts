@@ -1,0 +1,19 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { OutboxEventSchema } from './outbox-event.entity';
+
+export interface ScreenEvent {
+  orgId: string;
+  /** Versioned wire type: `<aggregate>.<what happened>.v<n>`, e.g. `case.updated.v1`. */
+  type: string;
+  rooms: string[];
+  /** What the screens need to redraw; never more health data than the rooms' viewers may see. */
+  payload: Record<string, unknown>;
+}
+
+/**
+ * Queues a screen event in the caller's unit of work: it commits with the change, or not at all,
+ * so a screen never shows a change that was rolled back and never misses one that committed.
+ */
+export function emitScreenEvent(em: EntityManager, event: ScreenEvent): void {
+  em.create(OutboxEventSchema, { orgId: event.orgId, type: event.type, rooms: event.rooms, payload: event.payload });
+}

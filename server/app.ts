@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config';
@@ -19,6 +19,10 @@ import { authRoutes } from './modules/auth/auth.routes';
 import { orgsRoutes } from './modules/orgs/orgs.routes';
 import { auditRoutes } from './modules/audit/audit.routes';
 import { healthRoutes } from './modules/health/health.routes';
+import { displaysRoutes } from './modules/displays/displays.routes';
+import { displayForToken } from './modules/displays/displays.service';
+import { realtimePlugin } from './modules/realtime/realtime.plugin';
+import type { Principal, Topic } from './modules/realtime/topics';
 
 export interface AppDeps {
   config: Config;
@@ -26,6 +30,18 @@ export interface AppDeps {
   redis: Redis;
   /** Where logs go; tests pass a stream they can scan for health data. */
   logStream?: NodeJS.WritableStream;
+}
+
+/** Every live screen a socket can subscribe to. */
+const topics: Topic[] = [];
+
+/** Screens without a login hold a token instead: a waiting-room display's or a patient's status page's. */
+async function principalFromToken(auth: Record<string, unknown>, em: EntityManager): Promise<Principal | null> {
+  if (typeof auth.displayToken === 'string') {
+    const display = await displayForToken(em, auth.displayToken);
+    return display ? { kind: 'display', displayId: display.id, orgId: display.orgId } : null;
+  }
+  return null;
 }
 
 /** Builds the whole HTTP app without listening, so main, the tests and the benchmarks share it. */
@@ -57,6 +73,7 @@ export async function buildApp({ config, orm, redis, logStream }: AppDeps): Prom
   await app.register(redisPlugin, { redis });
   await app.register(authPlugin, { secret: config.jwtSecret, accessTokenTtlSeconds: config.accessTokenTtlSeconds });
   await app.register(openapiPlugin);
+  await app.register(realtimePlugin, { redis, topics, principalFromToken, corsOrigins: config.corsOrigins });
 
   const auth = new AuthService({
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
@@ -71,6 +88,7 @@ export async function buildApp({ config, orm, redis, logStream }: AppDeps): Prom
       await api.register(authRoutes, { auth });
       await api.register(orgsRoutes);
       await api.register(auditRoutes);
+      await api.register(displaysRoutes);
     },
     { prefix: '/api/v1' },
   );

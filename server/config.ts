@@ -21,6 +21,8 @@ export interface Config {
   whatsappApiUrl: string | null;
   whatsappToken: string | null;
   runWorkers: boolean;
+  /** LISTEN for outbox commits; off for an embedded PGlite, which takes one connection (polling then). */
+  outboxListen: boolean;
   /** Prefix for BullMQ and other Redis keys, so tests and several deployments can share a Redis. */
   redisPrefix: string;
   clientDir: string | null;
@@ -56,6 +58,7 @@ export function loadConfig(env: Env = process.env): Config {
     whatsappApiUrl: optionalPattern(env, 'WHATSAPP_API_URL', /^https?:\/\//, 'an http(s):// URL', problems),
     whatsappToken: env.WHATSAPP_TOKEN || null,
     runWorkers: boolean(env, 'RUN_WORKERS', true, problems),
+    outboxListen: boolean(env, 'OUTBOX_LISTEN', true, problems),
     redisPrefix: env.REDIS_PREFIX ?? 'cuspid',
     clientDir: env.CLIENT_DIR ?? null,
   };

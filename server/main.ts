@@ -2,7 +2,8 @@ import closeWithGrace from 'close-with-grace';
 import { Redis } from 'ioredis';
 import { buildApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
-import { migrate, openOrm } from './db/orm';
+import { borrowConnection, migrate, openOrm } from './db/orm';
+import { OutboxDispatcher } from './modules/realtime/outbox.dispatcher';
 
 /**
  * Starts the API (and, unless RUN_WORKERS=false, the background workers) on one port, after
@@ -14,8 +15,16 @@ export async function startServer(config: Config): Promise<() => Promise<void>> 
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
   const app = await buildApp({ config, orm, redis });
   await app.listen({ host: config.host, port: config.port });
+  const dispatcher = new OutboxDispatcher({
+    connect: borrowConnection(orm),
+    listenUrl: config.outboxListen ? config.databaseUrl : null,
+    redis,
+    logger: app.log,
+  });
+  await dispatcher.start();
 
   const stop = async () => {
+    await dispatcher.stop();
     await app.close();
     await orm.close();
     redis.disconnect();

@@ -26,6 +26,7 @@ async function embeddedPostgres(): Promise<string> {
   console.log(`Embedded PostgreSQL (PGlite) on 127.0.0.1:${port}, data in ${resolve(dataDir, 'pglite')}`);
   // PGlite runs a single session: one pooled connection keeps transactions from interleaving.
   process.env.DB_POOL_MAX = '1';
+  process.env.OUTBOX_LISTEN = 'false';
   return `postgresql://postgres@127.0.0.1:${port}/postgres`;
 }
 

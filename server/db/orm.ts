@@ -38,3 +38,12 @@ export async function migrate(orm: MikroORM): Promise<string[]> {
   const applied = await orm.getMigrator().up();
   return applied.map((m) => m.name);
 }
+
+/** Lends a raw driver connection from the ORM's pool, for code that speaks SQL directly (the outbox dispatcher). */
+export function borrowConnection(orm: MikroORM) {
+  const client = orm.em.getConnection().getKnex().client;
+  return async () => {
+    const connection = await client.acquireConnection();
+    return Object.assign(connection, { release: () => void client.releaseConnection(connection) });
+  };
+}

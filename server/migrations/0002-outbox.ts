@@ -18,5 +18,10 @@ export class Migration0002Outbox extends Migration {
     this.addSql('create table "room_sequences" ("room" text primary key, "seq" bigint not null)');
     // Subscribers replay a room from its sequence: index the stamped sequences per room.
     this.addSql('create index "outbox_events_rooms_index" on "outbox_events" using gin ("rooms")');
+    // Wakes the dispatchers when a transaction that wrote events commits (NOTIFY is sent at commit).
+    this.addSql(`create function outbox_events_notify() returns trigger language plpgsql as $$
+      begin perform pg_notify('cuspid_outbox', ''); return null; end $$;`);
+    this.addSql(`create trigger outbox_events_notify after insert on outbox_events
+      for each statement execute function outbox_events_notify();`);
   }
 }

@@ -3,6 +3,7 @@ import jwt from '@fastify/jwt';
 import type { FastifyRequest } from 'fastify';
 import type { Role } from '../../workflows/roles';
 import { isAllowed, type Action } from '../modules/auth/permissions';
+import { activeMemberships } from '../modules/auth/memberships';
 import { tenantFilter } from '../db/orm';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../shared/errors';
 import type { Caller, Scope } from '../shared/scope';
@@ -59,22 +60,6 @@ async function authenticate(request: FastifyRequest): Promise<string> {
   }
 }
 
-interface MembershipRow {
-  org_id: string;
-  role: Role;
-}
-
-/** One query: the caller's active membership in an active org, as an active user. */
-async function activeMemberships(request: FastifyRequest, userId: string, orgId?: string): Promise<MembershipRow[]> {
-  return request.em.getConnection().execute<MembershipRow[]>(
-    `select m.org_id, m.role from memberships m
-       join users u on u.id = m.user_id and u.active
-       join orgs o on o.id = m.org_id and o.active
-      where m.user_id = ? and m.active ${orgId ? 'and m.org_id = ?' : ''}`,
-    orgId ? [userId, orgId] : [userId],
-  );
-}
-
 export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number }>(
   async (app, { secret, accessTokenTtlSeconds }) => {
     await app.register(jwt, {
@@ -111,16 +96,16 @@ export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number }>(
         const orgId = (request.params as { orgId?: string }).orgId;
         if (orgId !== undefined) {
           if (!uuidPattern.test(orgId)) throw new NotFoundError('Organisation');
-          const [membership] = await activeMemberships(request, userId, orgId);
+          const [membership] = await activeMemberships(request.em, userId, orgId);
           if (!membership) throw new NotFoundError('Organisation');
           if (!isAllowed(membership.role, action)) throw new ForbiddenError(`The ${membership.role} role may not ${action}`);
           bindCaller(request, userId, orgId, membership.role);
           return;
         }
-        const memberships = await activeMemberships(request, userId);
+        const memberships = await activeMemberships(request.em, userId);
         const allowed = memberships.find((m) => isAllowed(m.role, action));
         if (!allowed) throw new ForbiddenError(`Your roles may not ${action}`);
-        bindCaller(request, userId, allowed.org_id, allowed.role);
+        bindCaller(request, userId, allowed.orgId, allowed.role);
       };
     }
 

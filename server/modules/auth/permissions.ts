@@ -16,6 +16,16 @@ export const permissions = {
   'staff.create': ['org_admin'],
   'staff.update': ['org_admin'],
   'audit.read': ['org_admin'],
+  'display.manage': ['org_admin'],
+  // Lab cases: a dentist acts only on cases whose dentist they are (the service's row rule), and
+  // caseMachine's role guards decide per event who may move a case.
+  'case.read': ['org_admin', 'designer', 'dentist'],
+  'case.create': ['org_admin', 'designer', 'dentist'],
+  'case.update': ['org_admin', 'designer', 'dentist'],
+  'case.delete': ['org_admin'],
+  'case.transition': ['org_admin', 'designer', 'dentist'],
+  'case.attachment.write': ['org_admin', 'designer', 'dentist'],
+  'case.analytics': ['org_admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof permissions;

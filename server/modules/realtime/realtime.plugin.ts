@@ -127,8 +127,8 @@ export const realtimePlugin = fp<RealtimeOptions>(
 
     app.addHook('onClose', async () => {
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      pub.disconnect();
-      sub.disconnect();
+      // quit, not disconnect: it lets the adapter's pending subscribe commands finish first.
+      await Promise.all([pub.quit(), sub.quit()]).catch(() => undefined);
     });
   },
   { name: 'realtime', dependencies: ['auth', 'db'] },

@@ -101,7 +101,11 @@ export function attempt<M extends AnyStateMachine>(
   const snapshot = restore(machine, persisted);
   const from = flatten(snapshot.value);
   if (!snapshot.can(event)) return { accepted: false, from, allowed: allowedEvents(machine, persisted, event.actor) };
-  const [next, actions]: [AnyMachineSnapshot, ExecutableActionObject[]] = transition<AnyStateMachine>(machine, snapshot, event);
+  const [next, actions]: [AnyMachineSnapshot, ExecutableActionObject[]] = transition<AnyStateMachine>(
+    machine,
+    snapshot,
+    event,
+  );
   return {
     accepted: true,
     value: flatten(next.value),

@@ -10,6 +10,7 @@ import { loggerOptions } from './logger';
 import { dbPlugin } from './plugins/db';
 import { redisPlugin } from './plugins/redis';
 import { errorsPlugin } from './plugins/errors';
+import { inputHygienePlugin } from './plugins/input-hygiene';
 import { authPlugin } from './plugins/auth';
 import { openapiPlugin } from './plugins/openapi';
 import { clientPlugin } from './plugins/client';
@@ -19,10 +20,22 @@ import { authRoutes } from './modules/auth/auth.routes';
 import { orgsRoutes } from './modules/orgs/orgs.routes';
 import { auditRoutes } from './modules/audit/audit.routes';
 import { healthRoutes } from './modules/health/health.routes';
+import { labCasesRoutes } from './modules/lab-cases/lab-cases.routes';
 import { displaysRoutes } from './modules/displays/displays.routes';
+import { patientsRoutes } from './modules/patients/patients.routes';
+import { professionalsRoutes } from './modules/professionals/professionals.routes';
+import { appointmentsRoutes } from './modules/appointments/appointments.routes';
+import { visitsRoutes } from './modules/visits/visits.routes';
+import { consultationsRoutes } from './modules/consultations/consultations.routes';
+import { prescriptionsRoutes } from './modules/prescriptions/prescriptions.routes';
+import { pharmacyRoutes } from './modules/pharmacy/pharmacy.routes';
+import { queueRoutes } from './modules/queue/queue.routes';
 import { displayForToken } from './modules/displays/displays.service';
 import { realtimePlugin } from './modules/realtime/realtime.plugin';
 import type { Principal, Topic } from './modules/realtime/topics';
+import { labBoardTopic } from './modules/lab-cases/lab-cases.topics';
+import { doctorQueueTopic, receptionTopic } from './modules/queue/queue.topics';
+import { pharmacyTopic } from './modules/pharmacy/pharmacy.topics';
 
 export interface AppDeps {
   config: Config;
@@ -33,7 +46,7 @@ export interface AppDeps {
 }
 
 /** Every live screen a socket can subscribe to. */
-const topics: Topic[] = [];
+const topics: Topic[] = [labBoardTopic, receptionTopic, doctorQueueTopic, pharmacyTopic];
 
 /** Screens without a login hold a token instead: a waiting-room display's or a patient's status page's. */
 async function principalFromToken(auth: Record<string, unknown>, em: EntityManager): Promise<Principal | null> {
@@ -68,7 +81,8 @@ export async function buildApp({ config, orm, redis, logStream }: AppDeps): Prom
   });
   // Same-origin by default; other browser origins only when listed in CORS_ORIGINS.
   await app.register(cors, { origin: config.corsOrigins.length ? config.corsOrigins : false, credentials: false });
-  await app.register(errorsPlugin);
+  await app.register(errorsPlugin, { spaFallback: config.clientDir !== null });
+  await app.register(inputHygienePlugin);
   await app.register(dbPlugin, { orm });
   await app.register(redisPlugin, { redis });
   await app.register(authPlugin, { secret: config.jwtSecret, accessTokenTtlSeconds: config.accessTokenTtlSeconds });
@@ -88,7 +102,17 @@ export async function buildApp({ config, orm, redis, logStream }: AppDeps): Prom
       await api.register(authRoutes, { auth });
       await api.register(orgsRoutes);
       await api.register(auditRoutes);
+      await api.register(labCasesRoutes, { storageDir: config.storageDir, uploadLimitBytes: config.uploadLimitBytes });
       await api.register(displaysRoutes);
+      // The clinic flow (issue 4).
+      await api.register(patientsRoutes);
+      await api.register(professionalsRoutes);
+      await api.register(appointmentsRoutes);
+      await api.register(visitsRoutes);
+      await api.register(consultationsRoutes);
+      await api.register(prescriptionsRoutes);
+      await api.register(pharmacyRoutes);
+      await api.register(queueRoutes);
     },
     { prefix: '/api/v1' },
   );

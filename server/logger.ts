@@ -34,10 +34,15 @@ function serializeError(error: Error & { code?: string; sqlState?: string; statu
   return { type: error.name, message, code: error.code ?? error.sqlState, statusCode: error.statusCode, stack: error.stack?.split('\n').slice(1, 8).join('\n') };
 }
 
+/** Query strings carry search text (patient names, phones): log the path only. */
+function serializeRequest(request: { method: string; url: string; id: string; ip?: string }) {
+  return { id: request.id, method: request.method, path: request.url.split('?')[0], ip: request.ip };
+}
+
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
     redact: { paths: redactedPaths, censor: '[redacted]' },
-    serializers: { err: serializeError },
+    serializers: { err: serializeError, req: serializeRequest },
   };
 }

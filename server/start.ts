@@ -19,7 +19,11 @@ mkdirSync(dataDir, { recursive: true });
 async function embeddedPostgres(): Promise<string> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-  const db = await PGlite.create(resolve(dataDir, 'pglite'));
+  // btree_gist backs the clinic's no-double-booking exclusion constraint (migration 0004);
+  // pg_trgm the lab's case search index (migration 0003).
+  const { btree_gist } = await import('@electric-sql/pglite/contrib/btree_gist');
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  const db = await PGlite.create(resolve(dataDir, 'pglite'), { extensions: { btree_gist, pg_trgm } });
   const port = Number(process.env.PGLITE_PORT ?? 5499);
   const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1' });
   await server.start();

@@ -1,9 +1,15 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration0001Foundation } from './0001-foundation';
 import { Migration0002Outbox } from './0002-outbox';
+import { Migration0003LabCases } from './0003-lab-cases';
+import { Migration0004Clinic } from './0004-clinic';
+import { Migration0005Displays } from './0005-displays';
 
 /** Listed explicitly so the same build runs under tsx, vitest and bundlers without globbing. */
 export const migrationsList: MigrationObject[] = [
   { name: '0001-foundation', class: Migration0001Foundation },
   { name: '0002-outbox', class: Migration0002Outbox },
+  { name: '0003-lab-cases', class: Migration0003LabCases },
+  { name: '0004-clinic', class: Migration0004Clinic },
+  { name: '0005-displays', class: Migration0005Displays },
 ];

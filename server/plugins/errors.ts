@@ -14,15 +14,21 @@ interface AjvIssue {
   params: Record<string, unknown>;
 }
 
-/** Names each bad field the way a client wrote it: `dueDate`, `toothNumbers.2`, `query.limit`. */
+/**
+ * Names each bad field the way a client wrote it (`dueDate`, `toothNumbers.2`, `query.limit`), once:
+ * a union such as `string | null` fails every branch, and the first reason is the telling one.
+ */
 function fieldErrors(issues: AjvIssue[], context: string | undefined): FieldError[] {
-  return issues.map((issue) => {
+  const byField = new Map<string, FieldError>();
+  for (const issue of issues) {
     const path = issue.instancePath.split('/').filter(Boolean);
     if (typeof issue.params.missingProperty === 'string') path.push(issue.params.missingProperty);
     if (typeof issue.params.additionalProperty === 'string') path.push(issue.params.additionalProperty);
     const prefix = context && context !== 'body' ? `${context === 'querystring' ? 'query' : context}.` : '';
-    return { field: `${prefix}${path.join('.') || '(root)'}`, message: issue.message ?? 'is invalid' };
-  });
+    const field = `${prefix}${path.join('.') || '(root)'}`;
+    if (!byField.has(field)) byField.set(field, { field, message: issue.message ?? 'is invalid' });
+  }
+  return [...byField.values()];
 }
 
 function isUnavailable(error: unknown): boolean {
@@ -35,8 +41,8 @@ function isUnavailable(error: unknown): boolean {
  * The one place errors become HTTP answers. 4xx bodies explain; 5xx bodies are generic and the
  * details go to the log with the request id, so nothing internal leaks to the client.
  */
-export const errorsPlugin = fp(
-  async (app) => {
+export const errorsPlugin = fp<{ spaFallback: boolean }>(
+  async (app, { spaFallback }) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error.validation) {
         const fields = fieldErrors(error.validation as AjvIssue[], error.validationContext);
@@ -66,8 +72,13 @@ export const errorsPlugin = fp(
       request.log.error({ err: error }, 'request failed');
       return reply.status(500).send({ error: 'internal', message: 'Internal server error', requestId: request.id });
     });
+    // The one not-found handler: a client route (e.g. /lab/board) deep-links into the built app.
     app.setNotFoundHandler((request, reply) => {
-      reply.status(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` });
+      const path = request.url.split('?')[0]!;
+      if (spaFallback && request.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/socket.io') && !path.includes('.')) {
+        return reply.sendFile('index.html');
+      }
+      return reply.status(404).send({ error: 'not_found', message: `No route ${request.method} ${path}` });
     });
   },
   { name: 'errors' },

@@ -11,7 +11,7 @@ declare module 'vitest' {
 
 /** Migrates one template database per run; every test file clones it (fast) instead of migrating. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const template = templateName(process.pid);
+  const template = `${templateName(process.pid)}_${project.name.replace(/\W/g, '_')}`;
   await withAdmin(async (client) => {
     await dropLeftovers(client);
     await dropDatabase(client, template);
@@ -23,9 +23,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('templateDatabase', template);
   project.provide('runPrefix', runPrefix(process.pid));
   return async () => {
-    await withAdmin(async (client) => {
-      const { rows } = await client.query<{ datname: string }>('select datname from pg_database where starts_with(datname, $1)', [runPrefix(process.pid)]);
-      for (const { datname } of rows) await dropDatabase(client, datname);
-    });
+    await withAdmin((client) => dropDatabase(client, template));
   };
 }

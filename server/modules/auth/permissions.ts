@@ -26,6 +26,36 @@ export const permissions = {
   'case.transition': ['org_admin', 'designer', 'dentist'],
   'case.attachment.write': ['org_admin', 'designer', 'dentist'],
   'case.analytics': ['org_admin'],
+  // Clinic flow (seed 003's table, seed 002's pharmacy, seed 004's professionals). Row rules live in
+  // the services: a doctor reads only patients assigned to them, a patient only themselves, and a
+  // row the caller may not see answers 404.
+  'patient.create': ['org_admin', 'receptionist'],
+  'patient.list': ['org_admin', 'receptionist'],
+  'patient.read': ['org_admin', 'receptionist', 'doctor', 'patient'],
+  'patient.update': ['org_admin', 'receptionist', 'patient'],
+  'patient.delete': ['org_admin'],
+  'treatment.create': ['doctor'],
+  /** The patient portal: the caller's own record, appointments, visits and prescriptions. */
+  'portal.read': ['patient'],
+  'professional.create': ['org_admin'],
+  'professional.update': ['org_admin'],
+  'professional.list': [...staffOfAnyOrg, 'patient'],
+  'appointment.create': ['org_admin', 'receptionist', 'patient'],
+  'appointment.change': ['org_admin', 'receptionist', 'patient'],
+  'appointment.noShow': ['org_admin', 'receptionist'],
+  'appointment.finish': ['org_admin', 'receptionist', 'doctor'],
+  'appointment.list': ['org_admin', 'receptionist', 'doctor'],
+  'visit.checkIn': ['org_admin', 'receptionist'],
+  'visit.read': ['org_admin', 'receptionist', 'doctor', 'medical_staff'],
+  /** Cancel, no-show, requeue, recall, close, expire: visitMachine decides per event and role. */
+  'visit.transition': ['org_admin', 'receptionist', 'doctor', 'medical_staff'],
+  'queue.reception': ['org_admin', 'receptionist'],
+  'queue.summary': ['org_admin', 'receptionist', 'doctor'],
+  /** The doctor's own queue and consultations: call next, start, prescribe, complete. */
+  'consultation.run': ['doctor'],
+  'pharmacy.read': ['org_admin', 'medical_staff'],
+  'pharmacy.print': ['org_admin', 'medical_staff'],
+  'pharmacy.dispense': ['org_admin', 'medical_staff'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof permissions;

@@ -117,7 +117,7 @@ export const realtimePlugin = fp<RealtimeOptions>(
       return em.transactional(
         async (tx) => {
           const seq = await currentSeq(tx, access.room);
-          const snapshot = await topic.snapshot(tx, principal, request.topic);
+          const snapshot = await topic.snapshot(tx, access, request.topic);
           return { ok: true as const, room: access.room, mode: 'snapshot' as const, seq, snapshot };
         },
         // One consistent view: the sequence and the data it describes.

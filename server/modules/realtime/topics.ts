@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Role } from '../../../workflows/roles';
+import type { Caller } from '../../shared/scope';
 import { activeMemberships } from '../auth/memberships';
 
 /** Who holds a socket: a signed-in user, a waiting-room display, or a patient's status page. */
@@ -8,9 +9,11 @@ export type Principal =
   | { kind: 'display'; displayId: string; orgId: string }
   | { kind: 'visit-status'; visitId: string; orgId: string };
 
+/** What a subscription was granted: its room, its org, and for a user the caller the services expect. */
 export interface TopicAccess {
   room: string;
   orgId: string;
+  caller: Caller | null;
 }
 
 /**
@@ -19,15 +22,19 @@ export interface TopicAccess {
  */
 export interface Topic {
   kind: string;
-  /** The room and org when `principal` may watch it with these params, else null (answered as not found). */
+  /** The access granted to `principal` for these params, or null (answered as not found). */
   resolve(em: EntityManager, principal: Principal, params: Record<string, unknown>): Promise<TopicAccess | null>;
   /** The screen's current state; `em` is bound to the topic's org. */
-  snapshot(em: EntityManager, principal: Principal, params: Record<string, unknown>): Promise<unknown>;
+  snapshot(em: EntityManager, access: TopicAccess, params: Record<string, unknown>): Promise<unknown>;
 }
 
-/** The role the user holds in `orgId` when it is one of `allowed`, else null. */
-export async function roleIn(em: EntityManager, principal: Principal, orgId: unknown, allowed: readonly Role[]): Promise<Role | null> {
+/**
+ * A user's membership in the topic's org when its role is one of `allowed`, as the caller the
+ * services expect; null otherwise.
+ */
+export async function memberCaller(em: EntityManager, principal: Principal, orgId: unknown, allowed: readonly Role[]): Promise<Caller | null> {
   if (principal.kind !== 'user' || typeof orgId !== 'string' || !/^[0-9a-f-]{36}$/i.test(orgId)) return null;
   const [membership] = await activeMemberships(em, principal.userId, orgId);
-  return membership && allowed.includes(membership.role) ? membership.role : null;
+  if (!membership || !allowed.includes(membership.role)) return null;
+  return { userId: principal.userId, orgId, role: membership.role, requestId: 'socket', ip: '' };
 }

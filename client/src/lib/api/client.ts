@@ -1,0 +1,178 @@
+import { ApiError } from './errors';
+import type { TokenStore } from './tokens';
+import type { ErrorBody, Session } from './types';
+
+export type Query = Record<string, string | number | boolean | null | undefined>;
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Query;
+  signal?: AbortSignal;
+  /** false for the public auth routes; default true (bearer token, refresh on 401). */
+  auth?: boolean;
+}
+
+export interface ApiClientOptions {
+  tokens: TokenStore;
+  /** Prefix of every path; same-origin '/api/v1' in the browser. */
+  baseUrl?: string;
+  /** Called once when the refresh token is refused: the user must sign in again. */
+  onSessionEnded?: (message: string) => void;
+  fetch?: typeof fetch;
+}
+
+/** Refresh this long before expiry, so a request never leaves with a token about to lapse. */
+const refreshMarginMs = 30_000;
+
+/**
+ * A typed fetch wrapper: JSON in and out, the bearer token on every call, and on a 401 one
+ * refresh then one retry. Refreshes are single-flight within the tab and serialised across tabs
+ * (Web Locks): refresh tokens rotate and a token spent twice revokes the whole login.
+ */
+export class ApiClient {
+  private readonly tokens: TokenStore;
+  private readonly baseUrl: string;
+  private readonly onSessionEnded: (message: string) => void;
+  private readonly fetchImpl: typeof fetch;
+  private refreshing: Promise<boolean> | null = null;
+
+  constructor(options: ApiClientOptions) {
+    this.tokens = options.tokens;
+    this.baseUrl = options.baseUrl ?? '/api/v1';
+    this.onSessionEnded = options.onSessionEnded ?? (() => undefined);
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  get<T>(path: string, query?: Query, options: Omit<RequestOptions, 'query' | 'body'> = {}): Promise<T> {
+    return this.request<T>('GET', path, { ...options, query });
+  }
+
+  post<T>(path: string, body?: unknown, options: Omit<RequestOptions, 'body'> = {}): Promise<T> {
+    return this.request<T>('POST', path, { ...options, body });
+  }
+
+  patch<T>(path: string, body?: unknown, options: Omit<RequestOptions, 'body'> = {}): Promise<T> {
+    return this.request<T>('PATCH', path, { ...options, body });
+  }
+
+  delete<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>('DELETE', path, options);
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const useAuth = options.auth !== false;
+    let token = useAuth ? await this.accessToken() : null;
+    let response = await this.send(method, path, options, token);
+    if (response.status === 401 && useAuth && token) {
+      if (await this.refresh(token)) {
+        token = this.tokens.read()?.accessToken ?? null;
+        response = await this.send(method, path, options, token);
+      }
+    }
+    return this.parse<T>(response);
+  }
+
+  /**
+   * A token good for at least the next half-minute, refreshing first when it is about to lapse;
+   * null when signed out. The live socket calls this before each handshake.
+   */
+  async accessToken(): Promise<string | null> {
+    const current = this.tokens.read();
+    if (!current) return null;
+    if (current.expiresAt - Date.now() > refreshMarginMs) return current.accessToken;
+    await this.refresh(current.accessToken).catch(() => false);
+    return this.tokens.read()?.accessToken ?? null;
+  }
+
+  /**
+   * Spends the refresh token once for a new pair. `staleAccessToken` is the token that was
+   * refused: if storage already holds a different one, another flight (here or in another tab)
+   * refreshed in the meantime and there is nothing to spend. Resolves false when the session ended.
+   */
+  refresh(staleAccessToken?: string): Promise<boolean> {
+    this.refreshing ??= this.withRefreshLock(() => this.refreshOnce(staleAccessToken)).finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async refreshOnce(staleAccessToken: string | undefined): Promise<boolean> {
+    const current = this.tokens.read();
+    if (!current) return false;
+    if (staleAccessToken && current.accessToken !== staleAccessToken) return true;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(this.baseUrl + '/auth/refresh', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ refreshToken: current.refreshToken }),
+      });
+    } catch (cause) {
+      throw ApiError.network(cause);
+    }
+    if (response.ok) {
+      this.tokens.write((await response.json()) as Session);
+      return true;
+    }
+    if (response.status === 401 || response.status === 400) {
+      const body = await readErrorBody(response);
+      this.tokens.clear();
+      this.onSessionEnded(body.error === 'unauthenticated' && /already used/.test(body.message)
+        ? 'You were signed out because this login was used elsewhere. Sign in again.'
+        : 'Your session has ended. Sign in again to continue.');
+      return false;
+    }
+    throw new ApiError(response.status, await readErrorBody(response));
+  }
+
+  private async withRefreshLock<T>(work: () => Promise<T>): Promise<T> {
+    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+    if (!locks) return work();
+    return locks.request('cuspid.token-refresh', work) as Promise<T>;
+  }
+
+  private async send(method: string, path: string, options: RequestOptions, token: string | null): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (token) headers.authorization = `Bearer ${token}`;
+    try {
+      return await this.fetchImpl(this.baseUrl + path + queryString(options.query), {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: options.signal,
+      });
+    } catch (cause) {
+      if ((cause as Error)?.name === 'AbortError') throw cause;
+      throw ApiError.network(cause);
+    }
+  }
+
+  private async parse<T>(response: Response): Promise<T> {
+    if (!response.ok) throw new ApiError(response.status, await readErrorBody(response));
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+}
+
+async function readErrorBody(response: Response): Promise<ErrorBody> {
+  try {
+    const body = (await response.json()) as Partial<ErrorBody>;
+    if (typeof body?.error === 'string' && typeof body.message === 'string') return body as ErrorBody;
+  } catch {
+    // Not JSON: a proxy or gateway answered.
+  }
+  return { error: `http_${response.status}`, message: response.statusText || `Request failed (${response.status})` };
+}
+
+export function queryString(query: Query | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === '') continue;
+    params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}

@@ -1,0 +1,140 @@
+/**
+ * Wire shapes of the HTTP API (server/modules/* schemas). Roles come from the shared workflows
+ * package, so a new role is added in one place for server and client.
+ */
+import type { Role } from '../../../../workflows/roles';
+
+export type { Role };
+export type OrgKind = 'platform' | 'lab' | 'clinic';
+export type ToothNumbering = 'FDI' | 'Universal';
+
+export interface Session {
+  accessToken: string;
+  refreshToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  active: boolean;
+}
+
+export interface Membership {
+  orgId: string;
+  orgName: string;
+  orgKind: OrgKind;
+  role: Role;
+}
+
+export interface Me {
+  user: User;
+  memberships: Membership[];
+}
+
+export type StaffLimits = Partial<Record<Role, number>>;
+
+export interface Org {
+  id: string;
+  kind: OrgKind;
+  name: string;
+  active: boolean;
+  staffLimits: StaffLimits;
+  toothNumbering: ToothNumbering;
+}
+
+export interface NewOrg {
+  kind: 'lab' | 'clinic';
+  name: string;
+  staffLimits: StaffLimits;
+  toothNumbering?: ToothNumbering;
+  admin: { email: string; name: string; password: string };
+}
+
+export interface OrgChanges {
+  name?: string;
+  toothNumbering?: ToothNumbering;
+}
+
+export interface StaffMember {
+  /** The membership id: what staff routes address. */
+  id: string;
+  role: Role;
+  active: boolean;
+  user: User;
+}
+
+export interface StaffLimitUsage {
+  role: Role;
+  /** null: the plan sets no limit for this role. */
+  limit: number | null;
+  active: number;
+}
+
+export interface StaffList {
+  items: StaffMember[];
+  limits: StaffLimitUsage[];
+}
+
+export interface NewStaff {
+  email: string;
+  name: string;
+  role: Role;
+  password?: string;
+}
+
+export interface StaffChanges {
+  name?: string;
+  role?: Role;
+  active?: boolean;
+  password?: string;
+}
+
+export interface AuditEvent {
+  id: string;
+  orgId: string | null;
+  actorUserId: string | null;
+  actorRole: string | null;
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  changedFields: string[];
+  requestId: string | null;
+  ip: string | null;
+  at: string;
+}
+
+export interface AuditQuery {
+  action?: string;
+  entityType?: string;
+  entityId?: string;
+  actorUserId?: string;
+  /** ISO date-time, inclusive. */
+  from?: string;
+  /** ISO date-time, inclusive. */
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** Every error body the server sends. */
+export interface ErrorBody {
+  error: string;
+  message: string;
+  fields?: FieldProblem[];
+  allowed?: string[];
+  requestId?: string;
+  [extra: string]: unknown;
+}

@@ -1,0 +1,274 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { allowedEvents, initial } from '../../../workflows/attempt';
+import { appointmentMachine, type AppointmentEvent } from '../../../workflows/appointment.machine';
+import { ConflictError, invalid, NotFoundError } from '../../shared/errors';
+import type { Caller, Scope } from '../../shared/scope';
+import { recordAudit } from '../audit/audit.service';
+import { PatientSchema } from '../patients/patient.entity';
+import { ownPatient, requirePatient } from '../patients/patients.service';
+import type { ProfessionalProfile } from '../professionals/professional-profile.entity';
+import { professionalOfUser, professionalsById, requireActiveProfessional, requireProfessional } from '../professionals/professionals.service';
+import { VisitSchema } from '../visits/visit.entity';
+import { afterConsultationStatuses } from '../visits/visit-statuses';
+import { AppointmentSchema, bookedStatuses, noDoubleBookingConstraint, type Appointment } from './appointment.entity';
+import { announceAppointment, applyAppointmentEvent, persistedAppointment } from './appointment-transitions';
+import { clinicDay, dayBounds, freeSlots, slotMinutes } from './clinic-calendar';
+
+const minute = 60_000;
+const defaultDuration = 30;
+
+export interface NewAppointment {
+  patientId?: string;
+  professionalId: string;
+  treatment: string;
+  startsAt: string;
+  durationMinutes?: number;
+}
+
+/**
+ * Books a slot. The desk books for any patient; a patient books for themselves, in the future. A
+ * professional's overlapping booking answers 409: the database's exclusion constraint decides, so
+ * of two racing requests exactly one wins.
+ */
+export async function bookAppointment({ em, caller }: Scope, input: NewAppointment) {
+  const startsAt = new Date(input.startsAt);
+  const durationMinutes = input.durationMinutes ?? defaultDuration;
+  if (caller.role === 'patient' && startsAt.getTime() <= Date.now()) throw invalid('startsAt', 'must be in the future');
+  return translateDoubleBooking(() =>
+    em.transactional(async (tx) => {
+      const patient = caller.role === 'patient' ? await ownPatient(tx, caller) : await requirePatient(tx, requiredPatientId(input.patientId));
+      if (caller.role === 'patient' && input.patientId && input.patientId !== patient.id) throw new NotFoundError('Patient');
+      const professional = await requireActiveProfessional(tx, input.professionalId);
+      const persisted = initial(appointmentMachine, { startsAt: startsAt.toISOString() });
+      const appointment = tx.create(AppointmentSchema, {
+        orgId: caller.orgId,
+        patientId: patient.id,
+        professionalId: professional.id,
+        treatment: input.treatment.trim(),
+        startsAt,
+        endsAt: new Date(startsAt.getTime() + durationMinutes * minute),
+        durationMinutes,
+        status: persisted.value,
+        context: persisted.context,
+        bookedByUserId: caller.userId,
+      });
+      recordAudit(tx, caller, {
+        action: 'appointment.create',
+        entityType: 'Appointment',
+        entityId: appointment.id,
+        changedFields: ['patientId', 'professionalId', 'treatment', 'startsAt', 'durationMinutes', 'status'],
+      });
+      await announceAppointment(tx, appointment, ['AppointmentBooked']);
+      await tx.flush();
+      return appointmentView(tx, caller, appointment);
+    }),
+  );
+}
+
+/** Moves an appointment through appointmentMachine; still no double booking. */
+export async function rescheduleAppointment({ em, caller }: Scope, appointmentId: string, input: { startsAt: string; durationMinutes?: number; version?: number }) {
+  const startsAt = new Date(input.startsAt);
+  if (caller.role === 'patient' && startsAt.getTime() <= Date.now()) throw invalid('startsAt', 'must be in the future');
+  return translateDoubleBooking(() =>
+    em.transactional(async (tx) => {
+      const appointment = await requireVisibleAppointment(tx, caller, appointmentId);
+      const durationMinutes = input.durationMinutes ?? appointment.durationMinutes;
+      await applyAppointmentEvent(
+        tx,
+        caller,
+        appointment,
+        { type: 'appointment.reschedule', actor: actorOf(caller), startsAt: startsAt.toISOString() },
+        { version: input.version, changedFields: ['startsAt', 'durationMinutes'] },
+      );
+      appointment.startsAt = startsAt;
+      appointment.durationMinutes = durationMinutes;
+      appointment.endsAt = new Date(startsAt.getTime() + durationMinutes * minute);
+      await tx.flush();
+      return appointmentView(tx, caller, appointment);
+    }),
+  );
+}
+
+export async function cancelAppointment({ em, caller }: Scope, appointmentId: string, input: { reason?: string; version?: number }) {
+  return transition({ em, caller }, appointmentId, input.version, { type: 'appointment.cancel', actor: actorOf(caller), at: new Date().toISOString(), reason: input.reason }, ['cancelReason']);
+}
+
+export async function markAppointmentNoShow({ em, caller }: Scope, appointmentId: string, input: { version?: number }) {
+  return transition({ em, caller }, appointmentId, input.version, { type: 'appointment.noShow', actor: actorOf(caller) });
+}
+
+/** Ends an appointment once its visit's consultation is done (the machine allows it from checked in). */
+export async function finishAppointment({ em, caller }: Scope, appointmentId: string, input: { version?: number }) {
+  return em.transactional(async (tx) => {
+    const appointment = await requireVisibleAppointment(tx, caller, appointmentId);
+    const visit = await tx.findOne(VisitSchema, { appointmentId: appointment.id });
+    if (appointment.status === 'checked_in' && (!visit || !(afterConsultationStatuses as readonly string[]).includes(visit.status))) {
+      throw new ConflictError('consultation_not_done', 'The appointment can finish once its consultation is done', { allowed: [] });
+    }
+    await applyAppointmentEvent(tx, caller, appointment, { type: 'appointment.finish', actor: actorOf(caller), at: new Date().toISOString() }, { version: input.version, changedFields: ['finishedAt'] });
+    await tx.flush();
+    return appointmentView(tx, caller, appointment);
+  });
+}
+
+export interface AppointmentFilter {
+  patientId?: string;
+  professionalId?: string;
+  date?: string;
+  status?: string;
+}
+
+/** By patient, by professional and/or by day; a doctor sees only their own appointments. */
+export async function listAppointments({ em, caller }: Scope, filter: AppointmentFilter) {
+  const where: Record<string, unknown> = {};
+  if (filter.patientId) where.patientId = filter.patientId;
+  if (filter.professionalId) where.professionalId = filter.professionalId;
+  if (filter.status) where.status = filter.status;
+  if (filter.date) {
+    const { start, end } = dayBounds(filter.date);
+    where.startsAt = { $gte: start, $lt: end };
+  }
+  if (caller.role === 'doctor') {
+    const own = await professionalOfUser(em, caller.userId);
+    if (!own || (filter.professionalId && filter.professionalId !== own.id)) return [];
+    where.professionalId = own.id;
+  }
+  const appointments = await em.find(AppointmentSchema, where, { orderBy: [{ startsAt: 'asc' }, { id: 'asc' }], limit: 500 });
+  return appointmentViews(em, caller, appointments);
+}
+
+/** Today's open appointments (scheduled or checked in), per professional when one is named. */
+export async function todaysAppointments(scope: Scope, filter: { professionalId?: string }) {
+  const open = await listAppointments(scope, { professionalId: filter.professionalId, date: clinicDay(new Date()) });
+  return open.filter((a) => a.status === 'scheduled' || a.status === 'checked_in');
+}
+
+/** The booking calendar: a professional's free 30-minute slots within working hours on one day. */
+export async function professionalFreeSlots({ em }: Scope, professionalId: string, date: string) {
+  const professional = await requireProfessional(em, professionalId);
+  const { start, end } = dayBounds(date);
+  const booked = await em.find(AppointmentSchema, {
+    professionalId: professional.id,
+    status: { $in: [...bookedStatuses] },
+    startsAt: { $lt: end },
+    endsAt: { $gt: start },
+  });
+  const slots = professional.active ? freeSlots(date, booked, new Date()) : [];
+  return {
+    professionalId: professional.id,
+    date,
+    slotMinutes,
+    slots: slots.map((s) => ({ startsAt: s.startsAt.toISOString(), endsAt: s.endsAt.toISOString() })),
+  };
+}
+
+/** The portal: the calling patient's upcoming appointments. */
+export async function myUpcomingAppointments({ em, caller }: Scope) {
+  const patient = await ownPatient(em, caller);
+  const appointments = await em.find(
+    AppointmentSchema,
+    { patientId: patient.id, status: { $in: ['scheduled', 'checked_in'] }, endsAt: { $gte: new Date() } },
+    { orderBy: { startsAt: 'asc' } },
+  );
+  return appointmentViews(em, caller, appointments);
+}
+
+// ---- for other modules -------------------------------------------------------------------------
+
+/** Check-in from an appointment: appointment.checkIn in the visit's transaction. */
+export async function checkInAppointment(em: EntityManager, caller: Caller, appointmentId: string): Promise<Appointment> {
+  const appointment = await em.findOne(AppointmentSchema, { id: appointmentId });
+  if (!appointment) throw new NotFoundError('Appointment');
+  await applyAppointmentEvent(em, caller, appointment, { type: 'appointment.checkIn', actor: actorOf(caller) });
+  return appointment;
+}
+
+// ---- internals --------------------------------------------------------------------------------
+
+async function transition(
+  { em, caller }: Scope,
+  appointmentId: string,
+  version: number | undefined,
+  event: AppointmentEvent,
+  changedFields: string[] = [],
+) {
+  return em.transactional(async (tx) => {
+    const appointment = await requireVisibleAppointment(tx, caller, appointmentId);
+    await applyAppointmentEvent(tx, caller, appointment, event, { version, changedFields });
+    await tx.flush();
+    return appointmentView(tx, caller, appointment);
+  });
+}
+
+/** The appointment if the caller may act on it: a patient only their own, a doctor only theirs; otherwise 404. */
+async function requireVisibleAppointment(em: EntityManager, caller: Caller, appointmentId: string): Promise<Appointment> {
+  const appointment = await em.findOne(AppointmentSchema, { id: appointmentId });
+  if (!appointment) throw new NotFoundError('Appointment');
+  if (caller.role === 'patient') {
+    const patient = await em.findOne(PatientSchema, { id: appointment.patientId });
+    if (patient?.userId !== caller.userId) throw new NotFoundError('Appointment');
+  }
+  if (caller.role === 'doctor') {
+    const own = await professionalOfUser(em, caller.userId);
+    if (own?.id !== appointment.professionalId) throw new NotFoundError('Appointment');
+  }
+  return appointment;
+}
+
+function requiredPatientId(patientId: string | undefined): string {
+  if (!patientId) throw invalid('patientId', 'is required when the desk books');
+  return patientId;
+}
+
+function actorOf(caller: Caller) {
+  return { role: caller.role, userId: caller.userId };
+}
+
+function isDoubleBooking(error: unknown): boolean {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  return code === '23P01' && (constraint === undefined || constraint === noDoubleBookingConstraint);
+}
+
+async function translateDoubleBooking<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isDoubleBooking(error)) {
+      throw new ConflictError('double_booking', 'The professional already has an appointment at that time; choose a free slot');
+    }
+    throw error;
+  }
+}
+
+async function appointmentView(em: EntityManager, caller: Caller, appointment: Appointment) {
+  return (await appointmentViews(em, caller, [appointment]))[0]!;
+}
+
+async function appointmentViews(em: EntityManager, caller: Caller, appointments: Appointment[]) {
+  const professionals = await professionalsById(em, appointments.map((a) => a.professionalId));
+  const patientIds = [...new Set(appointments.map((a) => a.patientId))];
+  const patients = patientIds.length ? await em.find(PatientSchema, { id: { $in: patientIds } }) : [];
+  const patientById = new Map(patients.map((p) => [p.id, p]));
+  return appointments.map((a) => {
+    const professional = professionals.get(a.professionalId) as ProfessionalProfile;
+    const patient = patientById.get(a.patientId);
+    return {
+      id: a.id,
+      patientId: a.patientId,
+      patientName: patient?.fullName ?? '',
+      recordNumber: patient?.recordNumber ?? '',
+      professionalId: a.professionalId,
+      professionalName: professional.displayName,
+      specialty: professional.specialty,
+      room: professional.room,
+      treatment: a.treatment,
+      startsAt: a.startsAt.toISOString(),
+      endsAt: a.endsAt.toISOString(),
+      durationMinutes: a.durationMinutes,
+      status: a.status,
+      cancelReason: a.context.cancelReason,
+      version: a.version,
+      allowed: allowedEvents(appointmentMachine, persistedAppointment(a), actorOf(caller)),
+    };
+  });
+}

@@ -1,0 +1,470 @@
+import { LockMode, raw, type FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { caseStatuses, type CaseStatus } from '../../../workflows/case.machine';
+import { defaultShade, shadeProblem, toothProblems, type ShadeSystem } from '../../../workflows/dental-notation';
+import type { Role } from '../../../workflows/roles';
+import { ConflictError, NotFoundError, ValidationError, invalid, type FieldError } from '../../shared/errors';
+import type { Caller, Scope } from '../../shared/scope';
+import { recordAudit } from '../audit/audit.service';
+import { MembershipSchema } from '../auth/membership.entity';
+import { UserSchema, type User } from '../auth/user.entity';
+import { OrgSchema } from '../orgs/org.entity';
+import { CaseAttachmentSchema } from './case-attachment.entity';
+import { allowedFor, persistedCase } from './case-state';
+import { removeStoredFiles, type AttachmentStorage } from './attachment-storage';
+import { caseSearchText, LabCaseSchema, type DentistryType, type LabCase } from './lab-case.entity';
+import { caseWireEvents, emitCaseChanged } from './lab-cases.events';
+
+/** The lab's calendar day on this server, as 'YYYY-MM-DD': due dates and risk are judged against it. */
+export function localToday(now = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+export function addDays(date: string, days: number): string {
+  const day = new Date(`${date}T00:00:00Z`);
+  day.setUTCDate(day.getUTCDate() + days);
+  return day.toISOString().slice(0, 10);
+}
+
+export function formatCaseNumber(n: number): string {
+  return `CASE-${String(n).padStart(5, '0')}`;
+}
+
+/** The row rule: a dentist (a client of the lab) sees and acts on only the cases they are the dentist of. */
+export function visibleTo(caller: Caller): { dentistUserId?: string } {
+  return caller.role === 'dentist' ? { dentistUserId: caller.userId } : {};
+}
+
+/** Loads a case the caller may see, or answers 404: another lab's case and another dentist's case look the same. */
+export async function findCase(em: EntityManager, caller: Caller, caseId: string, lock?: LockMode): Promise<LabCase> {
+  const labCase = await em.findOne(LabCaseSchema, { id: caseId, ...visibleTo(caller) } as FilterQuery<LabCase>, lock ? { lockMode: lock } : {});
+  if (!labCase) throw new NotFoundError('Case');
+  return labCase;
+}
+
+export function staleVersion(current: number): ConflictError {
+  return new ConflictError('stale_version', 'Someone else changed this case first; reload it and try again', { version: current });
+}
+
+export type DueRisk = 'overdue' | 'due_today' | 'due_48h';
+
+/** How close an open case is to its due date; a completed case is no longer at risk. */
+export function dueRisk(labCase: Pick<LabCase, 'dueDate' | 'status'>, today: string): DueRisk | null {
+  if (labCase.status === 'completed') return null;
+  if (labCase.dueDate < today) return 'overdue';
+  if (labCase.dueDate === today) return 'due_today';
+  if (labCase.dueDate <= addDays(today, 2)) return 'due_48h';
+  return null;
+}
+
+/** Every field of a case as the API shows it. */
+export function caseView(labCase: LabCase) {
+  return {
+    id: labCase.id,
+    caseNumber: labCase.caseNumber,
+    patientName: labCase.patientName,
+    accountNumber: labCase.accountNumber ?? null,
+    dentistName: labCase.dentistName ?? null,
+    dentistUserId: labCase.dentistUserId ?? null,
+    dentistryType: labCase.dentistryType,
+    toothNumbers: labCase.toothNumbers,
+    shadeSystem: labCase.shadeSystem,
+    shade: labCase.shade,
+    material: labCase.material,
+    caseType: labCase.caseType,
+    notes: labCase.notes ?? null,
+    dueDate: labCase.dueDate,
+    status: labCase.status,
+    state: persistedCase(labCase).value,
+    deliveryStatus: labCase.deliveryStatus,
+    approvalStatus: labCase.approvalStatus,
+    assignedDesignerId: labCase.assignedDesignerId ?? null,
+    isOutsourced: labCase.isOutsourced,
+    outsourcedTo: labCase.outsourcedTo ?? null,
+    redoCount: labCase.redoCount,
+    adjustmentNotes: labCase.adjustmentNotes ?? null,
+    lastRemake: labCase.lastRemake ?? null,
+    completedAt: labCase.completedAt ? labCase.completedAt.toISOString() : null,
+    createdAt: labCase.createdAt.toISOString(),
+    updatedAt: labCase.updatedAt.toISOString(),
+    version: labCase.version,
+  };
+}
+
+/** A case with the events the caller may send it now, for the case screen's buttons. */
+export function caseDetail(labCase: LabCase, caller: Caller) {
+  return { ...caseView(labCase), allowedEvents: allowedFor(labCase, caller) };
+}
+
+/** An active member of the acting org in `role`, with an active login; null when there is none. */
+export async function activeMember(em: EntityManager, userId: string, role: Role): Promise<User | null> {
+  const membership = await em.findOne(MembershipSchema, { userId, role, active: true });
+  if (!membership) return null;
+  return em.findOne(UserSchema, { id: userId, active: true });
+}
+
+const trimmed = (text: string | null | undefined): string | null | undefined =>
+  text === undefined || text === null ? text : text.trim() || null;
+
+// ---------------------------------------------------------------------------------------------
+// Create
+
+export interface NewCase {
+  /** Blank or absent: the lab's next CASE-number. */
+  caseNumber?: string;
+  patientName: string;
+  accountNumber?: string | null;
+  dentistName?: string | null;
+  dentistUserId?: string | null;
+  dentistryType?: DentistryType;
+  toothNumbers?: string[];
+  shadeSystem?: ShadeSystem;
+  shade?: string;
+  material: string;
+  caseType: string;
+  notes?: string | null;
+  dueDate: string;
+}
+
+/**
+ * Registers a case in the caller's lab, as New. Checks every field at once (tooth numbers in the
+ * lab's notation, shade in the shade system, due date not past, dentist a member) and answers one
+ * 400 naming them all; numbers it gap-free when no number is given.
+ */
+export async function createCase({ em, caller }: Scope, input: NewCase) {
+  const org = await em.findOne(OrgSchema, { id: caller.orgId, kind: 'lab' });
+  if (!org) throw new NotFoundError('Lab');
+  const shadeSystem = input.shadeSystem ?? 'VITA';
+  const shade = input.shade?.trim() || defaultShade[shadeSystem];
+  const problems: FieldError[] = [];
+  for (const problem of toothProblems(org.toothNumbering, input.toothNumbers ?? [])) {
+    problems.push({ field: `toothNumbers.${problem.index}`, message: problem.message });
+  }
+  if (shade === undefined) problems.push({ field: 'shade', message: `is required with ${shadeSystem}` });
+  else {
+    const problem = shadeProblem(shadeSystem, shade);
+    if (problem) problems.push({ field: 'shade', message: problem });
+  }
+  if (input.dueDate < localToday()) problems.push({ field: 'dueDate', message: 'must not be in the past' });
+  const dentist = await resolveDentist(em, caller, input.dentistUserId, problems);
+  if (problems.length) throw new ValidationError(problems);
+
+  return em.transactional(async (tx) => {
+    const caseNumber = await claimCaseNumber(tx, caller.orgId, input.caseNumber?.trim() || null);
+    const fields = {
+      caseNumber,
+      patientName: input.patientName.trim(),
+      accountNumber: trimmed(input.accountNumber) ?? null,
+      dentistName: trimmed(input.dentistName) ?? dentist?.name ?? null,
+      dentistUserId: dentist?.id ?? null,
+      dentistryType: input.dentistryType ?? 'restoration',
+      toothNumbers: input.toothNumbers ?? [],
+      shadeSystem,
+      shade: shade!,
+      material: input.material.trim(),
+      caseType: input.caseType.trim(),
+      notes: trimmed(input.notes) ?? null,
+      dueDate: input.dueDate,
+    };
+    const labCase = tx.create(LabCaseSchema, { orgId: caller.orgId, ...fields });
+    const changedFields = Object.entries(fields).flatMap(([key, value]) => (value === null || (Array.isArray(value) && !value.length) ? [] : [key]));
+    recordAudit(tx, caller, { action: 'case.create', entityType: 'LabCase', entityId: labCase.id, changedFields });
+    emitCaseChanged(tx, caseWireEvents.created, labCase, { version: 1, changedFields });
+    await tx.flush();
+    return caseDetail(labCase, caller);
+  });
+}
+
+/**
+ * The dentist a case belongs to. A dentist's own cases are always theirs; others may name an
+ * active dentist member of the lab.
+ */
+async function resolveDentist(em: EntityManager, caller: Caller, dentistUserId: string | null | undefined, problems: FieldError[]): Promise<User | null> {
+  if (caller.role === 'dentist') {
+    if (dentistUserId && dentistUserId !== caller.userId) {
+      problems.push({ field: 'dentistUserId', message: 'a dentist registers cases for themselves' });
+      return null;
+    }
+    return em.findOneOrFail(UserSchema, { id: caller.userId });
+  }
+  if (!dentistUserId) return null;
+  const dentist = await activeMember(em, dentistUserId, 'dentist');
+  if (!dentist) problems.push({ field: 'dentistUserId', message: 'is not an active dentist of this lab' });
+  return dentist;
+}
+
+/**
+ * Takes the case number in the create's transaction. The counter row's lock (taken by the upsert,
+ * held until commit) serialises the creates of one lab, so automatic numbers never collide with
+ * each other or with a number given by hand, and a rolled-back create returns its number.
+ */
+export async function claimCaseNumber(tx: EntityManager, orgId: string, given: string | null): Promise<string> {
+  const connection = tx.getConnection();
+  const context = tx.getTransactionContext();
+  const taken = async (caseNumber: string) =>
+    (await connection.execute('select 1 from lab_cases where org_id = ? and case_number = ?', [orgId, caseNumber], 'all', context)).length > 0;
+  if (given) {
+    await connection.execute(
+      'insert into case_number_counters (org_id, last) values (?, 0) on conflict (org_id) do update set last = case_number_counters.last',
+      [orgId],
+      'run',
+      context,
+    );
+    if (await taken(given)) throw new ConflictError('case_number_taken', `Case number ${given} is already used in this lab`, { field: 'caseNumber' });
+    return given;
+  }
+  for (;;) {
+    const [row] = await connection.execute<{ last: number }[]>(
+      'insert into case_number_counters (org_id, last) values (?, 1) on conflict (org_id) do update set last = case_number_counters.last + 1 returning last',
+      [orgId],
+      'all',
+      context,
+    );
+    const caseNumber = formatCaseNumber(row!.last);
+    // A number someone typed by hand is skipped, not reused.
+    if (!(await taken(caseNumber))) return caseNumber;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Update and delete
+
+export interface CaseChanges {
+  version: number;
+  patientName?: string;
+  accountNumber?: string | null;
+  dentistName?: string | null;
+  dentistUserId?: string | null;
+  dentistryType?: DentistryType;
+  toothNumbers?: string[];
+  shadeSystem?: ShadeSystem;
+  shade?: string;
+  material?: string;
+  caseType?: string;
+  notes?: string | null;
+  dueDate?: string;
+}
+
+/** Edits the descriptive fields of a case (never its workflow state), if the caller saw its latest version. */
+export async function updateCase({ em, caller }: Scope, caseId: string, changes: CaseChanges) {
+  return em.transactional(async (tx) => {
+    const labCase = await findCase(tx, caller, caseId);
+    if (labCase.version !== changes.version) throw staleVersion(labCase.version);
+    const { version: _version, ...edits } = changes;
+    // Unknown fields (status, redoCount...) were dropped by the schema; a body left with nothing is a mistake to name.
+    if (Object.values(edits).every((value) => value === undefined)) throw invalid('(root)', 'names no field that can be edited');
+    const org = await tx.findOneOrFail(OrgSchema, { id: caller.orgId });
+    const problems: FieldError[] = [];
+    if (changes.toothNumbers) {
+      for (const problem of toothProblems(org.toothNumbering, changes.toothNumbers)) {
+        problems.push({ field: `toothNumbers.${problem.index}`, message: problem.message });
+      }
+    }
+    if (changes.shadeSystem !== undefined || changes.shade !== undefined) {
+      const system = changes.shadeSystem ?? labCase.shadeSystem;
+      const problem = shadeProblem(system, changes.shade?.trim() ?? labCase.shade);
+      if (problem) problems.push({ field: 'shade', message: problem });
+    }
+    let dentist: User | null | undefined;
+    if (changes.dentistUserId !== undefined && changes.dentistUserId !== (labCase.dentistUserId ?? null)) {
+      if (caller.role === 'dentist') problems.push({ field: 'dentistUserId', message: 'a dentist cannot hand a case to someone else' });
+      else dentist = changes.dentistUserId === null ? null : await resolveDentist(tx, caller, changes.dentistUserId, problems);
+    }
+    if (problems.length) throw new ValidationError(problems);
+
+    const next: Partial<LabCase> = {
+      patientName: changes.patientName?.trim(),
+      accountNumber: trimmed(changes.accountNumber),
+      // A case handed to a dentist with a login takes their name unless another is given.
+      dentistName: changes.dentistName !== undefined ? trimmed(changes.dentistName) : dentist?.name,
+      dentistUserId: dentist === undefined ? undefined : (dentist?.id ?? null),
+      dentistryType: changes.dentistryType,
+      shadeSystem: changes.shadeSystem,
+      shade: changes.shade?.trim(),
+      material: changes.material?.trim(),
+      caseType: changes.caseType?.trim(),
+      notes: trimmed(changes.notes),
+      dueDate: changes.dueDate,
+    };
+    const changed: string[] = [];
+    const previousDentistUserId = labCase.dentistUserId ?? null;
+    const row = labCase as unknown as Record<string, unknown>;
+    for (const [key, value] of Object.entries(next)) {
+      if (value === undefined || (row[key] ?? null) === value) continue;
+      row[key] = value;
+      changed.push(key);
+    }
+    if (changes.toothNumbers && changes.toothNumbers.join() !== labCase.toothNumbers.join()) {
+      labCase.toothNumbers = changes.toothNumbers;
+      changed.push('toothNumbers');
+    }
+    if (changed.length) {
+      recordAudit(tx, caller, { action: 'case.update', entityType: 'LabCase', entityId: labCase.id, changedFields: changed });
+      emitCaseChanged(tx, caseWireEvents.updated, labCase, { version: labCase.version + 1, changedFields: changed, previousDentistUserId });
+    }
+    await tx.flush();
+    return caseDetail(labCase, caller);
+  });
+}
+
+/** Deletes a case nobody has started on (New), with its attachments; anything further along is history to keep. */
+export async function deleteCase({ em, caller }: Scope, caseId: string, storage: AttachmentStorage): Promise<void> {
+  const storedFiles = await em.transactional(async (tx) => {
+    // Locked, so a designer picking the case up at this moment either wins or waits for the delete.
+    const labCase = await findCase(tx, caller, caseId, LockMode.PESSIMISTIC_WRITE);
+    if (labCase.status !== 'new') {
+      const label = caseStatuses.find((c) => c.status === labCase.status)!.label;
+      throw new ConflictError('case_not_new', `Only a New case can be deleted; ${labCase.caseNumber} is ${label}`);
+    }
+    const attachments = await tx.find(CaseAttachmentSchema, { caseId: labCase.id });
+    for (const attachment of attachments) tx.remove(attachment);
+    tx.remove(labCase);
+    recordAudit(tx, caller, { action: 'case.delete', entityType: 'LabCase', entityId: labCase.id, changedFields: attachments.length ? ['attachments'] : [] });
+    emitCaseChanged(tx, caseWireEvents.deleted, labCase, { version: null, changedFields: [] });
+    await tx.flush();
+    return attachments.map((a) => a.storageKey);
+  });
+  await removeStoredFiles(storage, storedFiles);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading: list, search, board
+
+export interface CaseFilter {
+  status?: CaseStatus;
+  designerId?: string;
+  material?: string;
+  caseType?: string;
+  /** Part of the dentist's name. */
+  dentist?: string;
+  /** Due on or before. */
+  dueBefore?: string;
+  /** Due on or after. */
+  dueAfter?: string;
+  /** Past due and not completed (true), or the rest (false). */
+  overdue?: boolean;
+}
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, '\\$&');
+
+function filterWhere(caller: Caller, filter: CaseFilter, today: string): FilterQuery<LabCase> {
+  const parts: FilterQuery<LabCase>[] = [visibleTo(caller)];
+  if (filter.status) parts.push({ status: filter.status });
+  if (filter.designerId) parts.push({ assignedDesignerId: filter.designerId });
+  if (filter.material) parts.push({ material: filter.material });
+  if (filter.caseType) parts.push({ caseType: filter.caseType });
+  if (filter.dentist?.trim()) parts.push({ dentistName: { $ilike: `%${escapeLike(filter.dentist.trim())}%` } });
+  if (filter.dueBefore) parts.push({ dueDate: { $lte: filter.dueBefore } });
+  if (filter.dueAfter) parts.push({ dueDate: { $gte: filter.dueAfter } });
+  if (filter.overdue === true) parts.push({ dueDate: { $lt: today }, status: { $ne: 'completed' } });
+  if (filter.overdue === false) parts.push({ $or: [{ dueDate: { $gte: today } }, { status: 'completed' }] });
+  return { $and: parts } as FilterQuery<LabCase>;
+}
+
+const byDueDate = [{ dueDate: 'asc' }, { id: 'asc' }] as const;
+
+/** Cases by due date (then id), filtered, a page at a time with an opaque cursor. */
+export async function listCases({ em, caller }: Scope, query: CaseFilter & { limit: number; cursor?: string }) {
+  const where = filterWhere(caller, query, localToday());
+  const parts = [where];
+  if (query.cursor) {
+    const [dueDate, id] = decodeCursor(query.cursor);
+    parts.push({ $or: [{ dueDate: { $gt: dueDate } }, { dueDate, id: { $gt: id } }] } as FilterQuery<LabCase>);
+  }
+  const rows = await em.find(LabCaseSchema, { $and: parts } as FilterQuery<LabCase>, { orderBy: [...byDueDate], limit: query.limit + 1 });
+  const items = rows.slice(0, query.limit);
+  const last = items.at(-1);
+  return { items: items.map(caseView), nextCursor: rows.length > query.limit && last ? encodeCursor(last.dueDate, last.id) : null };
+}
+
+function encodeCursor(dueDate: string, id: string): string {
+  return Buffer.from(`${dueDate}|${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  const [dueDate, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (!dueDate || !/^\d{4}-\d{2}-\d{2}$/.test(dueDate) || !id || !/^[0-9a-f-]{36}$/i.test(id)) {
+    throw invalid('query.cursor', 'is not a cursor this API gave');
+  }
+  return [dueDate, id];
+}
+
+export async function getCase({ em, caller }: Scope, caseId: string) {
+  return caseDetail(await findCase(em, caller, caseId), caller);
+}
+
+/** The most cases a search answers with. */
+export const searchLimit = 50;
+
+/**
+ * Cases whose number, patient, dentist, account number or notes contain the query, ignoring case,
+ * soonest due first. Answered from the trigram index on the same expression (queries of three or
+ * more characters).
+ */
+export async function searchCases({ em, caller }: Scope, query: string) {
+  const text = query.trim();
+  if (!text) throw invalid('query.query', 'is required: say what to look for');
+  const matches = { [raw(caseSearchText)]: { $ilike: `%${escapeLike(text)}%` } };
+  const rows = await em.find(LabCaseSchema, { $and: [visibleTo(caller), matches] } as FilterQuery<LabCase>, {
+    orderBy: [...byDueDate],
+    limit: searchLimit,
+  });
+  return { items: rows.map(caseView) };
+}
+
+/** What a card shows and what a drag needs (state and version): the columns the board reads, no notes. */
+const cardFields = [
+  'id', 'caseNumber', 'patientName', 'dentistName', 'dentistUserId', 'material', 'caseType', 'toothNumbers', 'shade', 'dueDate',
+  'status', 'deliveryStatus', 'approvalStatus', 'assignedDesignerId', 'isOutsourced', 'outsourcedTo', 'redoCount', 'version',
+] as const;
+type CardRow = Pick<LabCase, (typeof cardFields)[number]>;
+
+function cardView(row: CardRow, today: string) {
+  return {
+    id: row.id,
+    caseNumber: row.caseNumber,
+    patientName: row.patientName,
+    dentistName: row.dentistName ?? null,
+    dentistUserId: row.dentistUserId ?? null,
+    material: row.material,
+    caseType: row.caseType,
+    toothNumbers: row.toothNumbers,
+    shade: row.shade,
+    dueDate: row.dueDate,
+    status: row.status,
+    state: row.status === 'completed' ? `completed.${row.deliveryStatus}` : row.status,
+    deliveryStatus: row.deliveryStatus,
+    approvalStatus: row.approvalStatus,
+    assignedDesignerId: row.assignedDesignerId ?? null,
+    isOutsourced: row.isOutsourced,
+    outsourcedTo: row.outsourcedTo ?? null,
+    redoCount: row.redoCount,
+    version: row.version,
+    risk: dueRisk(row, today),
+  };
+}
+
+/**
+ * The kanban board: one column per status in the workflow's order, each with its count and its
+ * first `limit` cards by due date, every card marked with its due-date risk as of today.
+ */
+export async function caseBoard({ em, caller }: Scope, query: CaseFilter & { limit: number }) {
+  const today = localToday();
+  const where = filterWhere(caller, query, today);
+  const columns = [];
+  for (const { status, label } of caseStatuses) {
+    const inColumn = { $and: [where, { status }] } as FilterQuery<LabCase>;
+    // Per column, so each count is an index-only scan of (org, status, ...) rather than a scan of the lab's every row.
+    const count = query.status && query.status !== status ? 0 : await em.count(LabCaseSchema, inColumn);
+    let cards: CardRow[] = [];
+    if (count) {
+      // Plain rows, not entities: hundreds of cards need no identity map or change tracking.
+      const reading = em.createQueryBuilder(LabCaseSchema).select([...cardFields]).where(inColumn).orderBy([...byDueDate]).limit(query.limit);
+      await reading.applyFilters();
+      cards = await reading.execute<CardRow[]>('all');
+    }
+    columns.push({ status, label, count, cards: cards.map((c) => cardView(c, today)) });
+  }
+  return { today, columns };
+}

@@ -1,0 +1,109 @@
+import { Job, Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { FastifyBaseLogger } from 'fastify';
+import { tenantFilter } from '../../db/orm';
+import { NotificationSchema, type NotificationChannel } from './notification.entity';
+import { jobKey, notificationsFor, type CommittedEvent, type NotificationJob } from './notification-rules';
+import { resolveDelivery } from './notification-facts';
+import type { Sender } from './providers';
+import { render } from './templates';
+
+export const notificationsQueueName = 'notifications';
+
+/** Five tries over about half a minute (1 s, 2 s, 4 s, 8 s); failures are kept for staff to retry. */
+export const notificationJobOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 7 * 86_400, count: 50_000 },
+  removeOnFail: false,
+} as const;
+
+export function createNotificationsQueue(connection: ConnectionOptions, prefix: string): Queue<NotificationJob> {
+  return new Queue<NotificationJob>(notificationsQueueName, { connection, prefix });
+}
+
+/**
+ * The outbox dispatcher's sink: one job per event, channel and recipient, with the idempotency key
+ * as job id, so a re-dispatched event adds nothing new.
+ */
+export async function enqueueNotifications(queue: Queue<NotificationJob>, events: CommittedEvent[]): Promise<void> {
+  const jobs = events.flatMap(notificationsFor);
+  await addNotificationJobs(queue, jobs);
+}
+
+export async function addNotificationJobs(queue: Queue<NotificationJob>, jobs: NotificationJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await queue.addBulk(jobs.map((data) => ({ name: data.template, data, opts: { ...notificationJobOptions, jobId: jobKey(data) } })));
+}
+
+export interface NotificationSenders {
+  email: Sender | null;
+  whatsapp: Sender | null;
+}
+
+/**
+ * Sends one message. Safe to run twice: the row keyed by the job id says whether it was sent, and a
+ * sent or skipped row ends the job at once.
+ */
+export function notificationProcessor(orm: MikroORM, senders: NotificationSenders) {
+  return async (job: Job<NotificationJob>): Promise<string> => {
+    const data = job.data;
+    const em = orm.em.fork();
+    em.setFilterParams(tenantFilter, { orgId: data.orgId });
+    await em.upsert(
+      NotificationSchema,
+      {
+        orgId: data.orgId,
+        key: job.id!,
+        eventId: data.eventId,
+        template: data.template,
+        channel: data.channel,
+        recipient: data.recipient,
+        subjectType: data.subjectType,
+        subjectId: data.subjectId,
+        status: 'pending',
+        attempts: [],
+      },
+      { onConflictFields: ['key'], onConflictAction: 'ignore' },
+    );
+    const notification = await em.findOneOrFail(NotificationSchema, { key: job.id! });
+    if (notification.status === 'sent' || notification.status === 'skipped') return notification.status;
+
+    const sender = senders[data.channel as NotificationChannel];
+    const delivery = sender ? await resolveDelivery(em, data) : { skip: `${data.channel} is not configured` };
+    if ('skip' in delivery) {
+      notification.status = 'skipped';
+      notification.skipReason = delivery.skip;
+      await em.flush();
+      return 'skipped';
+    }
+    try {
+      await sender!.send(delivery.to, render(data.template, delivery.facts));
+      notification.status = 'sent';
+      notification.sentAt = new Date();
+      notification.attempts = [...notification.attempts, { at: new Date().toISOString(), outcome: 'sent' }];
+      await em.flush();
+      return 'sent';
+    } catch (error) {
+      const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      notification.status = final ? 'failed' : 'retrying';
+      notification.attempts = [...notification.attempts, { at: new Date().toISOString(), outcome: 'error', error: (error as Error).message.slice(0, 300) }];
+      await em.flush();
+      throw error;
+    }
+  };
+}
+
+export function startNotificationsWorker(orm: MikroORM, senders: NotificationSenders, connection: ConnectionOptions, prefix: string, logger: FastifyBaseLogger) {
+  const worker = new Worker<NotificationJob>(notificationsQueueName, notificationProcessor(orm, senders), { connection, prefix, concurrency: 20 });
+  worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, template: job?.data.template, err: err.message }, 'notification attempt failed'));
+  worker.on('error', (err) => logger.warn({ err: err.message }, 'notifications worker error'));
+  return worker;
+}
+
+/** The retry button: a failed notification's job runs again from its first attempt. */
+export async function requeueNotification(queue: Queue<NotificationJob>, key: string, data: NotificationJob): Promise<void> {
+  const job = await Job.fromId<NotificationJob>(queue, key);
+  if (job && (await job.isFailed())) await job.retry('failed', { resetAttemptsMade: true });
+  else if (!job) await queue.add(data.template, data, { ...notificationJobOptions, jobId: key });
+}

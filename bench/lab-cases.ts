@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { buildApp } from '../server/app';
+import { openQueues } from '../server/queues';
 import { loadConfig } from '../server/config';
 import { migrate, openOrm } from '../server/db/orm';
 import { hashPassword } from '../server/modules/auth/password';
@@ -220,7 +221,8 @@ async function main() {
     DB_POOL_MAX: '20',
   });
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
-  const app = await buildApp({ config, orm, redis });
+  const queues = openQueues(config);
+  const app = await buildApp({ config, orm, redis, queues });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -301,6 +303,7 @@ async function main() {
     console.log(`Written to ${file}`);
   } finally {
     await app.close();
+    await queues.close();
     await orm.close();
     await db.end();
     const keys = await redis.keys(`${config.redisPrefix}:*`);

@@ -22,6 +22,8 @@ import { auditRoutes } from './modules/audit/audit.routes';
 import { healthRoutes } from './modules/health/health.routes';
 import { labCasesRoutes } from './modules/lab-cases/lab-cases.routes';
 import { displaysRoutes } from './modules/displays/displays.routes';
+import { notificationsRoutes } from './modules/notifications/notifications.routes';
+import type { Queues } from './queues';
 import { patientsRoutes } from './modules/patients/patients.routes';
 import { professionalsRoutes } from './modules/professionals/professionals.routes';
 import { appointmentsRoutes } from './modules/appointments/appointments.routes';
@@ -32,21 +34,26 @@ import { pharmacyRoutes } from './modules/pharmacy/pharmacy.routes';
 import { queueRoutes } from './modules/queue/queue.routes';
 import { displayForToken } from './modules/displays/displays.service';
 import { realtimePlugin } from './modules/realtime/realtime.plugin';
+import { socketChannel } from './modules/realtime/envelope';
 import type { Principal, Topic } from './modules/realtime/topics';
 import { labBoardTopic } from './modules/lab-cases/lab-cases.topics';
 import { doctorQueueTopic, receptionTopic } from './modules/queue/queue.topics';
 import { pharmacyTopic } from './modules/pharmacy/pharmacy.topics';
+import { displayTopic, visitStatusTopic } from './modules/public-screens/public-screens.topics';
+import { visitForStatusToken } from './modules/public-screens/public-screens.service';
 
 export interface AppDeps {
   config: Config;
   orm: MikroORM;
   redis: Redis;
+  /** Job producers: the retry button adds to the notifications queue. */
+  queues: Queues;
   /** Where logs go; tests pass a stream they can scan for health data. */
   logStream?: NodeJS.WritableStream;
 }
 
 /** Every live screen a socket can subscribe to. */
-const topics: Topic[] = [labBoardTopic, receptionTopic, doctorQueueTopic, pharmacyTopic];
+const topics: Topic[] = [labBoardTopic, receptionTopic, doctorQueueTopic, pharmacyTopic, displayTopic, visitStatusTopic];
 
 /** Screens without a login hold a token instead: a waiting-room display's or a patient's status page's. */
 async function principalFromToken(auth: Record<string, unknown>, em: EntityManager): Promise<Principal | null> {
@@ -54,11 +61,15 @@ async function principalFromToken(auth: Record<string, unknown>, em: EntityManag
     const display = await displayForToken(em, auth.displayToken);
     return display ? { kind: 'display', displayId: display.id, orgId: display.orgId } : null;
   }
+  if (typeof auth.statusToken === 'string') {
+    const visit = await visitForStatusToken(em, auth.statusToken);
+    return visit ? { kind: 'visit-status', visitId: visit.id, orgId: visit.orgId } : null;
+  }
   return null;
 }
 
 /** Builds the whole HTTP app without listening, so main, the tests and the benchmarks share it. */
-export async function buildApp({ config, orm, redis, logStream }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, orm, redis, queues, logStream }: AppDeps): Promise<FastifyInstance> {
   const logger = logStream ? { ...loggerOptions(config.logLevel), stream: logStream } : loggerOptions(config.logLevel);
   const app = Fastify({
     logger,
@@ -87,7 +98,7 @@ export async function buildApp({ config, orm, redis, logStream }: AppDeps): Prom
   await app.register(redisPlugin, { redis });
   await app.register(authPlugin, { secret: config.jwtSecret, accessTokenTtlSeconds: config.accessTokenTtlSeconds });
   await app.register(openapiPlugin);
-  await app.register(realtimePlugin, { redis, topics, principalFromToken, corsOrigins: config.corsOrigins });
+  await app.register(realtimePlugin, { redis, channel: socketChannel(config.redisPrefix), topics, principalFromToken, corsOrigins: config.corsOrigins });
 
   const auth = new AuthService({
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
@@ -104,6 +115,7 @@ export async function buildApp({ config, orm, redis, logStream }: AppDeps): Prom
       await api.register(auditRoutes);
       await api.register(labCasesRoutes, { storageDir: config.storageDir, uploadLimitBytes: config.uploadLimitBytes });
       await api.register(displaysRoutes);
+      await api.register(notificationsRoutes, { queue: queues.notifications });
       // The clinic flow (issue 4).
       await api.register(patientsRoutes);
       await api.register(professionalsRoutes);

@@ -1,5 +1,7 @@
 import { AuditEventSchema } from '../modules/audit/audit-event.entity';
 import { DisplaySchema } from '../modules/displays/display.entity';
+import { WaitEstimateSchema } from '../modules/estimates/wait-estimate.entity';
+import { NotificationSchema } from '../modules/notifications/notification.entity';
 import { MembershipSchema } from '../modules/auth/membership.entity';
 import { RefreshTokenSchema } from '../modules/auth/refresh-token.entity';
 import { UserSchema } from '../modules/auth/user.entity';
@@ -43,7 +45,7 @@ const labCaseEntities = [LabCaseSchema, CaseTransitionSchema, CaseAttachmentSche
  * Entities whose rows belong to one org. The `tenant` filter below applies to exactly these, so a
  * query can only see the acting org's rows unless it opts out by name (`filters: { tenant: false }`).
  */
-export const tenantEntities = [MembershipSchema, AuditEventSchema, DisplaySchema, ...clinicEntities, ...labCaseEntities];
+export const tenantEntities = [MembershipSchema, AuditEventSchema, DisplaySchema, ...clinicEntities, ...labCaseEntities, WaitEstimateSchema, NotificationSchema];
 
 /** Read across orgs by design: the outbox is drained by one dispatcher for every org. */
 const platformEntities = [OrgSchema, UserSchema, RefreshTokenSchema, OutboxEventSchema];

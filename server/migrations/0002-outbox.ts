@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { outboxWriterLock } from '../modules/realtime/outbox-locks';
 
 /** The transactional outbox that feeds the live screens, and each room's last sequence number. */
 export class Migration0002Outbox extends Migration {
@@ -9,7 +10,6 @@ export class Migration0002Outbox extends Migration {
       "type" varchar(80) not null,
       "rooms" text[] not null,
       "payload" jsonb not null,
-      "tx_id" bigint not null default ((pg_current_xact_id())::text)::bigint,
       "sequences" jsonb null,
       "created_at" timestamptz not null,
       "published_at" timestamptz null)`);
@@ -18,6 +18,13 @@ export class Migration0002Outbox extends Migration {
     this.addSql('create table "room_sequences" ("room" text primary key, "seq" bigint not null)');
     // Subscribers replay a room from its sequence: index the stamped sequences per room.
     this.addSql('create index "outbox_events_rooms_index" on "outbox_events" using gin ("rooms")');
+    // Every transaction that writes events holds this lock (shared) from before its rows get their
+    // ids until it ends; the dispatcher takes it exclusively for an instant before reading, so it
+    // never reads past a smaller id that is still uncommitted (see outbox.dispatcher.ts).
+    this.addSql(`create function outbox_events_writer_lock() returns trigger language plpgsql as $$
+      begin perform pg_advisory_xact_lock_shared(${outboxWriterLock}); return null; end $$;`);
+    this.addSql(`create trigger outbox_events_writer_lock before insert on outbox_events
+      for each statement execute function outbox_events_writer_lock();`);
     // Wakes the dispatchers when a transaction that wrote events commits (NOTIFY is sent at commit).
     this.addSql(`create function outbox_events_notify() returns trigger language plpgsql as $$
       begin perform pg_notify('cuspid_outbox', ''); return null; end $$;`);

@@ -7,12 +7,14 @@ import { Redis } from 'ioredis';
 import { buildApp } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
 import { openOrm } from '../../server/db/orm';
+import { openQueues, type Queues } from '../../server/queues';
 import { cloneTemplate, dropDatabase, withAdmin } from './databases';
 
 export interface TestApp {
   app: FastifyInstance;
   orm: MikroORM;
   redis: Redis;
+  queues: Queues;
   config: Config;
   /** Everything the app logged, to check that no health data reached the logs. */
   logs: () => string;
@@ -40,16 +42,19 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const logStream = new PassThrough();
   let logged = '';
   logStream.on('data', (chunk) => (logged += chunk.toString()));
-  const app = await buildApp({ config, orm, redis, logStream });
+  const queues = openQueues(config);
+  const app = await buildApp({ config, orm, redis, queues, logStream });
   await app.ready();
   return {
     app,
     orm,
     redis,
+    queues,
     config,
     logs: () => logged,
     close: async () => {
       await app.close();
+      await queues.close();
       await orm.close();
       const keys = await redis.keys(`${config.redisPrefix}:*`);
       if (keys.length) await redis.del(...keys);

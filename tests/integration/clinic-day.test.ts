@@ -147,7 +147,10 @@ describe('a day at the clinic', () => {
     expect(statusesIn(reception, 'queue.changed.v1')).toEqual(['waiting', 'called', 'in_consultation', 'consultation_done']);
     const statusPage = events.filter((e) => e.rooms.includes(rooms.visitStatus(visitId)));
     expect(statusPage.map((e) => e.payload.status)).toEqual(['waiting', 'called', 'in_consultation', 'consultation_done', 'printed', 'dispensed', 'closed']);
-    for (const event of statusPage) expect(Object.keys(event.payload).sort()).toEqual(['events', 'quotedWaitMinutes', 'room', 'status', 'ticketNumber', 'version', 'visitId']);
+    for (const event of statusPage) {
+      expect(event.type).toBe('status.updated.v1');
+      expect(Object.keys(event.payload).sort()).toEqual(['calledAt', 'clinicName', 'doctor', 'estimatedWaitMinutes', 'position', 'quotedWaitMinutes', 'room', 'status', 'ticket']);
+    }
     const everything = JSON.stringify(events);
     for (const secret of ['Penicillin', 'asthma', 'Amoxicillin', 'Tooth pain', '36.6', '"systolic"', '+5511987654321']) expect(everything).not.toContain(secret);
     expect(events.find((e) => e.payload.status === 'waiting' && e.type === 'visit.updated.v1' && e.rooms.includes(reception))?.payload).toMatchObject({ patientName: 'Ana Lima', ticketNumber: 'A-001', version: 1 });

@@ -17,6 +17,7 @@ export const permissions = {
   'staff.update': ['org_admin'],
   'audit.read': ['org_admin'],
   'display.manage': ['org_admin'],
+  'notification.manage': ['org_admin'],
   // Lab cases: a dentist acts only on cases whose dentist they are (the service's row rule), and
   // caseMachine's role guards decide per event who may move a case.
   'case.read': ['org_admin', 'designer', 'dentist'],

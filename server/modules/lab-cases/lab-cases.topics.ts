@@ -15,7 +15,7 @@ export const labBoardTopic: Topic = {
     const caller = await memberCaller(em, principal, params.orgId, ['org_admin', 'designer', 'dentist']);
     if (!caller) return null;
     const room = caller.role === 'dentist' ? rooms.dentistCases(caller.orgId, caller.userId) : rooms.labBoard(caller.orgId);
-    return { room, orgId: caller.orgId, caller };
+    return { room, orgId: caller.orgId, caller, principal };
   },
   snapshot: (em, access) => caseBoard({ em, caller: access.caller! }, { limit: snapshotCards }),
 };

@@ -1,13 +1,5 @@
+import type { CommittedEvent } from '../realtime/outbox';
 import type { NotificationChannel } from './notification.entity';
-
-/** A committed outbox event as the dispatcher hands it to its sinks. */
-export interface CommittedEvent {
-  id: string;
-  orgId: string;
-  type: string;
-  rooms: string[];
-  payload: Record<string, unknown>;
-}
 
 export type Recipient = 'patient' | 'professional' | 'dentist' | 'designer' | 'lab_admins';
 

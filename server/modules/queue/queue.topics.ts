@@ -9,7 +9,7 @@ export const receptionTopic: Topic = {
   kind: 'reception',
   async resolve(em, principal, params) {
     const caller = await memberCaller(em, principal, params.orgId, ['org_admin', 'receptionist']);
-    return caller ? { room: rooms.reception(caller.orgId), orgId: caller.orgId, caller } : null;
+    return caller ? { room: rooms.reception(caller.orgId), orgId: caller.orgId, caller, principal } : null;
   },
   snapshot: (em, access) => receptionQueue({ em, caller: access.caller! }),
 };
@@ -24,7 +24,7 @@ export const doctorQueueTopic: Topic = {
     if (typeof doctorUserId !== 'string' || (caller.role === 'doctor' && params.doctorUserId !== undefined && params.doctorUserId !== caller.userId)) return null;
     em.setFilterParams(tenantFilter, { orgId: caller.orgId });
     if (!(await professionalOfUser(em, doctorUserId))) return null;
-    return { room: rooms.doctorQueue(caller.orgId, doctorUserId), orgId: caller.orgId, caller };
+    return { room: rooms.doctorQueue(caller.orgId, doctorUserId), orgId: caller.orgId, caller, principal };
   },
   snapshot: (em, access, params) => doctorQueue(em, access.caller!.role === 'doctor' ? access.caller!.userId : String(params.doctorUserId)),
 };

@@ -14,3 +14,6 @@ export interface Envelope<TPayload = Record<string, unknown>> {
 
 /** The Socket.IO event name carrying envelopes. */
 export const envelopeEvent = 'event';
+
+/** The Redis channel prefix of the Socket.IO adapter and emitter, per deployment (REDIS_PREFIX). */
+export const socketChannel = (redisPrefix: string) => `${redisPrefix}:socket.io`;

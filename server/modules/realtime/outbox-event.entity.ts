@@ -2,7 +2,7 @@ import { defineEntity, type InferEntity } from '@mikro-orm/core';
 
 /**
  * A change a screen shows, written in the same transaction as the change itself. The dispatcher
- * publishes rows only once every transaction that could have written a smaller id has ended
+ * publishes rows in id order once no transaction that could still commit a smaller id is running
  * (see outbox.dispatcher.ts), and stamps each room's sequence number as it publishes.
  */
 export const OutboxEventSchema = defineEntity({
@@ -15,8 +15,6 @@ export const OutboxEventSchema = defineEntity({
     type: p.string().length(80),
     rooms: p.array(),
     payload: p.json<Record<string, unknown>>(),
-    /** The writing transaction, so the dispatcher can tell when every smaller id has committed. */
-    txId: p.bigint('string').fieldName('tx_id').defaultRaw('((pg_current_xact_id())::text)::bigint'),
     /** Room -> sequence number, stamped at publication. */
     sequences: p.json<Record<string, number>>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),

@@ -3,9 +3,9 @@ import type { Redis } from 'ioredis';
 import { Emitter } from '@socket.io/redis-emitter';
 import type { FastifyBaseLogger } from 'fastify';
 import { envelopeEvent, type Envelope } from './envelope';
+import { outboxDispatcherLock, outboxWriterLock } from './outbox-locks';
+import type { CommittedEvent } from './outbox';
 
-/** Any integer both dispatchers agree on: whoever holds this advisory lock is the publisher. */
-const dispatcherLockKey = 0x0c05_b1d0;
 const notifyChannel = 'cuspid_outbox';
 
 /** A borrowed database connection: the dispatcher shares the app's pool (one connection on PGlite). */
@@ -19,27 +19,40 @@ export interface DispatcherOptions {
   /** A URL to LISTEN on with a connection of its own; null polls only (an embedded PGlite has one session). */
   listenUrl: string | null;
   redis: Redis;
+  /** The Redis channel prefix the Socket.IO adapter listens on. */
+  channel: string;
   logger: FastifyBaseLogger;
   /** The fallback when a NOTIFY is missed (or LISTEN is unavailable, as on an embedded PGlite). */
   pollIntervalMs?: number;
   batchSize?: number;
+  /**
+   * After-commit work beside the screens (notifications, wait estimates), run inside the publishing
+   * transaction: if a sink fails the batch rolls back and is retried, and sinks dedupe by event id.
+   */
+  sinks?: ((events: CommittedEvent[]) => Promise<void>)[];
 }
 
 interface OutboxRow {
   id: string;
+  org_id: string;
   type: string;
   rooms: string[];
   payload: Record<string, unknown>;
-  created_at: Date;
+  // MikroORM sets the driver to hand timestamps over as text.
+  created_at: string | Date;
 }
 
 /**
  * Publishes committed outbox events to the Socket.IO rooms, in order, through the Redis emitter
  * (so every server process delivers them to its own sockets).
  *
- * Ordering: a row is published only once its writing transaction has ended and no older
- * transaction is still running (`tx_id < xmin` of the current snapshot), so a slow transaction's
- * events are never overtaken by the ones it could causally precede.
+ * Ordering: ids come from a sequence, but transactions commit in any order, so reading "everything
+ * committed" could skip a smaller id that commits a moment later. Every writer therefore holds the
+ * outbox writer lock (shared, taken by a trigger before its rows get ids) until it ends; the
+ * dispatcher takes that lock exclusively just long enough to start reading. At that instant no
+ * writer is in flight, so every id below the largest it reads is committed or gone for good, and
+ * id order is a safe publication order. The wait is bounded (lock_timeout), so the dispatcher can
+ * never hold writers up for long or be part of a deadlock that costs a writer its transaction.
  *
  * Exactly once on screens: sequences are stamped and rows marked published in the same database
  * transaction that publishes them, committed only after Redis has taken every message. A crash
@@ -59,7 +72,7 @@ export class OutboxDispatcher {
   private relistening = false;
 
   constructor(private readonly options: DispatcherOptions) {
-    this.emitter = new Emitter(options.redis);
+    this.emitter = new Emitter(options.redis, { key: options.channel });
   }
 
   async start(): Promise<void> {
@@ -109,31 +122,48 @@ export class OutboxDispatcher {
     const client = await this.options.connect();
     try {
       await client.query('begin');
-      const { rows: [lock] } = await client.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1) as locked', [dispatcherLockKey]);
+      const { rows: [lock] } = await client.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1) as locked', [outboxDispatcherLock]);
       if (!lock?.locked) {
         await client.query('rollback');
         return 0;
       }
-      const { rows } = await client.query<OutboxRow>(
-        `select id, type, rooms, payload, created_at from outbox_events
-          where published_at is null
-            and tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
-          order by id limit $1`,
-        [this.options.batchSize ?? 500],
-      );
+      const rows = await this.readCommitted(client);
       if (rows.length === 0) {
         await client.query('rollback');
         return 0;
       }
       const envelopes = await this.stamp(client, rows);
       await this.publish(envelopes);
+      const committed = rows.map((row) => ({ id: row.id, orgId: row.org_id, type: row.type, rooms: row.rooms, payload: row.payload }));
+      for (const sink of this.options.sinks ?? []) await sink(committed);
       await client.query('commit');
       return rows.length;
     } catch (error) {
       await client.query('rollback').catch(() => undefined);
+      // A session lock survives a rollback: never hand a connection back still holding the writers' lock.
+      await client.query('select pg_advisory_unlock_all()').catch(() => undefined);
       throw error;
     } finally {
       client.release();
+    }
+  }
+
+  /**
+   * Waits (briefly) until no outbox writer is in flight, then reads the oldest unpublished rows.
+   * The exclusive hold is a session lock released at once, not at the end of the publication.
+   */
+  private async readCommitted(client: BorrowedConnection): Promise<OutboxRow[]> {
+    await client.query("set local lock_timeout = '50ms'");
+    await client.query('select pg_advisory_lock($1)', [outboxWriterLock]);
+    try {
+      const { rows } = await client.query<OutboxRow>(
+        `select id, org_id, type, rooms, payload, created_at from outbox_events
+          where published_at is null order by id limit $1`,
+        [this.options.batchSize ?? 500],
+      );
+      return rows;
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [outboxWriterLock]);
     }
   }
 
@@ -150,7 +180,7 @@ export class OutboxDispatcher {
           [room],
         );
         sequences[room] = Number(next!.seq);
-        envelopes.push({ room, seq: sequences[room], type: row.type, at: row.created_at.toISOString(), payload: row.payload });
+        envelopes.push({ room, seq: sequences[room], type: row.type, at: new Date(row.created_at).toISOString(), payload: row.payload });
       }
       ids.push(row.id);
       stamps.push(JSON.stringify(sequences));

@@ -17,3 +17,8 @@ export interface ScreenEvent {
 export function emitScreenEvent(em: EntityManager, event: ScreenEvent): void {
   em.create(OutboxEventSchema, { orgId: event.orgId, type: event.type, rooms: event.rooms, payload: event.payload });
 }
+
+/** A committed outbox event as the dispatcher hands it to its sinks (notifications, estimates). */
+export interface CommittedEvent extends ScreenEvent {
+  id: string;
+}

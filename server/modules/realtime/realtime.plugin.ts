@@ -30,6 +30,8 @@ export type SubscribeAnswer =
 
 export interface RealtimeOptions {
   redis: Redis;
+  /** The Redis channel prefix shared with the outbox dispatcher's emitter. */
+  channel: string;
   topics: Topic[];
   /** Resolves display and status-page tokens (the JWT is checked here). */
   principalFromToken: (auth: Record<string, unknown>, em: EntityManager) => Promise<Principal | null>;
@@ -50,7 +52,7 @@ export const realtimePlugin = fp<RealtimeOptions>(
       path: '/socket.io',
       serveClient: false,
       cors: { origin: options.corsOrigins.length ? options.corsOrigins : false },
-      adapter: createAdapter(pub, sub),
+      adapter: createAdapter(pub, sub, { key: options.channel }),
     });
     // Socket.IO keeps each connection's HTTP request by default; screens never need it again, and
     // releasing it saves memory per socket (a tuning from the Socket.IO docs).

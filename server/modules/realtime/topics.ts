@@ -14,6 +14,7 @@ export interface TopicAccess {
   room: string;
   orgId: string;
   caller: Caller | null;
+  principal: Principal;
 }
 
 /**

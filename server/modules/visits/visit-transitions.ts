@@ -6,6 +6,7 @@ import type { Caller } from '../../shared/scope';
 import { recordAudit } from '../audit/audit.service';
 import { PatientSchema } from '../patients/patient.entity';
 import { ProfessionalProfileSchema } from '../professionals/professional-profile.entity';
+import { announcePublicScreens, announceVisitStatus } from '../public-screens/public-screens.service';
 import { emitScreenEvent } from '../realtime/outbox';
 import { rooms } from '../realtime/rooms';
 import { VisitTransitionSchema, type Visit } from './visit.entity';
@@ -73,7 +74,7 @@ const inQueue = (value: string) => (queuedVisitStatuses as readonly string[]).in
 
 /**
  * Screen events for a visit that was created or moved. Staff rooms get the patient's name (staff
- * screens show it); the patient's status page gets the ticket and status only. Never vitals, notes
+ * screens show it); the patient's status page and the displays get public-screens' payloads. Never vitals, notes
  * or history: the outbox is read by every screen in the room.
  */
 export async function announceVisit(em: EntityManager, visit: Visit, change: { from: Persisted<VisitContext> | null; events: string[] }): Promise<void> {
@@ -102,20 +103,6 @@ export async function announceVisit(em: EntityManager, visit: Visit, change: { f
     rooms: staffRooms,
     payload: { ...common, patientId: patient.id, patientName: patient.fullName, recordNumber: patient.recordNumber },
   });
-  emitScreenEvent(em, {
-    orgId: visit.orgId,
-    type: visitUpdated,
-    rooms: [rooms.visitStatus(visit.id)],
-    payload: {
-      visitId: visit.id,
-      status: visit.status,
-      ticketNumber: visit.ticketNumber,
-      room: professional.room,
-      quotedWaitMinutes: visit.quotedWaitMinutes ?? null,
-      version: common.version,
-      events: change.events,
-    },
-  });
   if (inQueue(now.value) || (change.from && inQueue(change.from.value))) {
     emitScreenEvent(em, {
       orgId: visit.orgId,
@@ -123,5 +110,9 @@ export async function announceVisit(em: EntityManager, visit: Visit, change: { f
       rooms: [rooms.reception(visit.orgId), rooms.doctorQueue(visit.orgId, visit.doctorUserId)],
       payload: { professionalId: visit.professionalId, doctorUserId: visit.doctorUserId, visitId: visit.id, status: visit.status },
     });
+    // The queue moved: every display and everyone's status page in it, this patient's included.
+    await announcePublicScreens(em, visit.orgId, visit.professionalId, visit);
+  } else {
+    await announceVisitStatus(em, visit);
   }
 }

@@ -11,6 +11,7 @@ import { sessionsOf } from '../consultations/consultations.service';
 import { auditRead, ownPatient, requirePatient } from '../patients/patients.service';
 import { prescriptionOf, prescriptionsOf } from '../prescriptions/prescriptions.service';
 import { professionalsById, requireActiveProfessional } from '../professionals/professionals.service';
+import { WaitEstimateSchema } from '../estimates/wait-estimate.entity';
 import { PatientVitalsSchema, VisitSchema, type PatientVitals } from './visit.entity';
 import { requireVisibleVisit, visitView } from './visit-access';
 import { afterConsultationStatuses, isOpenVisit } from './visit-statuses';
@@ -77,6 +78,8 @@ export async function checkIn({ em, caller }: Scope, input: CheckIn) {
       status: persisted.value,
       context: persisted.context,
       statusToken: randomBytes(32).toString('base64url'),
+      // What the desk tells the patient now, kept beside the actual wait for the staff to compare.
+      quotedWaitMinutes: (await tx.findOne(WaitEstimateSchema, { professionalId: professional.id }))?.newArrival.p50 ?? null,
     });
     recordAudit(tx, caller, {
       action: 'visit.checkIn',

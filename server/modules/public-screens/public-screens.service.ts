@@ -1,0 +1,182 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { DisplaySchema, type Display } from '../displays/display.entity';
+import { WaitEstimateSchema, type WaitEstimate } from '../estimates/wait-estimate.entity';
+import type { Range } from '../estimates/wait-estimator';
+import { OrgSchema } from '../orgs/org.entity';
+import { PatientSchema } from '../patients/patient.entity';
+import { ProfessionalProfileSchema, type ProfessionalProfile } from '../professionals/professional-profile.entity';
+import { emitScreenEvent } from '../realtime/outbox';
+import { rooms } from '../realtime/rooms';
+import { VisitSchema, type Visit } from '../visits/visit.entity';
+import { isOpenVisit, queuedVisitStatuses } from '../visits/visit-statuses';
+
+export const displayUpdated = 'display.updated.v1';
+export const statusUpdated = 'status.updated.v1';
+
+/** How many recent calls and upcoming tickets a waiting-room screen shows. */
+const nowCallingShown = 4;
+const nextShown = 8;
+
+/**
+ * What a waiting-room screen may show, field by field: ticket, room, doctor's display name,
+ * position and estimated wait; initials only when the display's profile allows and the patient
+ * has not asked to be hidden. Nothing else about a patient ever enters these payloads.
+ */
+export interface DisplayBoard {
+  display: { name: string; language: string; privacy: Display['privacy'] };
+  nowCalling: { ticket: string; room: string; doctor: string; calledAt: string; initials?: string }[];
+  next: { ticket: string; doctor: string; room: string; position: number; estimatedWaitMinutes: Range | null; initials?: string }[];
+  doctors: { doctor: string; room: string; waiting: number; estimatedWaitMinutes: Range | null }[];
+  generatedAt: string;
+}
+
+/** A patient's own status page: their ticket and place, no one else's. */
+export interface VisitStatus {
+  clinicName: string;
+  ticket: string;
+  room: string;
+  doctor: string;
+  status: string;
+  position: number | null;
+  estimatedWaitMinutes: Range | null;
+  calledAt: string | null;
+  quotedWaitMinutes: number | null;
+}
+
+interface QueueView {
+  professionals: ProfessionalProfile[];
+  /** Per professional: called first (walking in), then waiting in calling order. */
+  queues: Map<string, Visit[]>;
+  estimates: Map<string, WaitEstimate>;
+  initials: Map<string, string | undefined>;
+}
+
+const initialsOf = (fullName: string) =>
+  fullName
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((part) => `${part[0]!.toUpperCase()}.`)
+    .slice(0, 3)
+    .join(' ');
+
+async function queueView(em: EntityManager, professionalIds: string[] | null, withInitials: boolean): Promise<QueueView> {
+  const professionals = await em.find(ProfessionalProfileSchema, professionalIds ? { id: { $in: professionalIds }, active: true } : { active: true }, { orderBy: { displayName: 'asc' } });
+  const ids = professionals.map((p) => p.id);
+  const visits = await em.find(
+    VisitSchema,
+    { professionalId: { $in: ids }, status: { $in: [...queuedVisitStatuses] } },
+    { orderBy: [{ status: 'asc' }, { priority: 'desc' }, { checkedInAt: 'asc' }, { id: 'asc' }] },
+  );
+  const queues = new Map<string, Visit[]>(ids.map((id) => [id, []]));
+  // 'called' sorts before 'waiting': whoever is walking in is ahead of everyone waiting.
+  for (const visit of visits) queues.get(visit.professionalId)!.push(visit);
+  const estimates = new Map((await em.find(WaitEstimateSchema, { professionalId: { $in: ids } })).map((e) => [e.professionalId, e]));
+  const initials = new Map<string, string | undefined>();
+  if (withInitials && visits.length) {
+    const patients = await em.find(PatientSchema, { id: { $in: visits.map((v) => v.patientId) } });
+    for (const patient of patients) initials.set(patient.id, patient.hideOnPublicScreens ? undefined : initialsOf(patient.fullName));
+  }
+  return { professionals, queues, estimates, initials };
+}
+
+/** The board of one display, built from the queues of the professionals it lists. */
+export async function displayBoard(em: EntityManager, display: Display): Promise<DisplayBoard> {
+  const withInitials = display.privacy === 'ticket_initials';
+  const view = await queueView(em, display.professionalIds.length ? display.professionalIds : null, withInitials);
+  const byId = new Map(view.professionals.map((p) => [p.id, p]));
+  const recentCalls = await em.find(
+    VisitSchema,
+    { professionalId: { $in: [...byId.keys()] }, calledAt: { $ne: null, $gte: new Date(Date.now() - 12 * 3600_000) } },
+    { orderBy: { calledAt: 'desc' }, limit: nowCallingShown },
+  );
+  const initials = (visit: Visit) => (withInitials ? view.initials.get(visit.patientId) : undefined);
+  const next: DisplayBoard['next'] = [];
+  for (const professional of view.professionals) {
+    const waiting = view.queues.get(professional.id)!.filter((v) => v.status === 'waiting');
+    const estimate = view.estimates.get(professional.id);
+    waiting.forEach((visit, index) =>
+      next.push({
+        ticket: visit.ticketNumber,
+        doctor: professional.displayName,
+        room: professional.room,
+        position: index + 1,
+        estimatedWaitMinutes: estimate?.byVisit[visit.id] ?? null,
+        ...(initials(visit) ? { initials: initials(visit) } : {}),
+      }),
+    );
+  }
+  next.sort((a, b) => (a.estimatedWaitMinutes?.p50 ?? a.position * 100) - (b.estimatedWaitMinutes?.p50 ?? b.position * 100));
+  return {
+    display: { name: display.name, language: display.language, privacy: display.privacy },
+    nowCalling: recentCalls.map((visit) => {
+      const professional = byId.get(visit.professionalId)!;
+      return { ticket: visit.ticketNumber, room: professional.room, doctor: professional.displayName, calledAt: visit.calledAt!.toISOString(), ...(initials(visit) ? { initials: initials(visit) } : {}) };
+    }),
+    next: next.slice(0, nextShown),
+    doctors: view.professionals.map((professional) => ({
+      doctor: professional.displayName,
+      room: professional.room,
+      waiting: view.queues.get(professional.id)!.filter((v) => v.status === 'waiting').length,
+      estimatedWaitMinutes: view.estimates.get(professional.id)?.newArrival ?? null,
+    })),
+    generatedAt: new Date().toISOString(),
+  };
+}
+
+/** One patient's status page. */
+export async function visitStatus(em: EntityManager, visit: Visit): Promise<VisitStatus> {
+  const org = await em.findOneOrFail(OrgSchema, { id: visit.orgId });
+  return statusIn(await queueView(em, [visit.professionalId], false), org.name, visit);
+}
+
+function statusIn(view: QueueView, clinicName: string, visit: Visit): VisitStatus {
+  const professional = view.professionals.find((p) => p.id === visit.professionalId);
+  const waiting = (view.queues.get(visit.professionalId) ?? []).filter((v) => v.status === 'waiting');
+  const index = waiting.findIndex((v) => v.id === visit.id);
+  return {
+    clinicName,
+    ticket: visit.ticketNumber,
+    room: professional?.room ?? '',
+    doctor: professional?.displayName ?? '',
+    status: visit.status,
+    position: index >= 0 ? index + 1 : null,
+    estimatedWaitMinutes: index >= 0 ? (view.estimates.get(visit.professionalId)?.byVisit[visit.id] ?? null) : null,
+    calledAt: visit.calledAt?.toISOString() ?? null,
+    quotedWaitMinutes: visit.quotedWaitMinutes ?? null,
+  };
+}
+
+/**
+ * After a change to a professional's queue (a call, a check-in, a new estimate): fresh boards for
+ * every display that shows that queue, and fresh status pages for everyone in it. Called inside
+ * the change's transaction, so the screens' events commit with it.
+ */
+export async function announcePublicScreens(em: EntityManager, orgId: string, professionalId: string, alsoVisit?: Visit): Promise<void> {
+  await em.flush();
+  const displays = await em.find(DisplaySchema, { active: true });
+  for (const display of displays) {
+    if (display.professionalIds.length && !display.professionalIds.includes(professionalId)) continue;
+    emitScreenEvent(em, { orgId, type: displayUpdated, rooms: [rooms.display(display.id)], payload: { ...(await displayBoard(em, display)) } });
+  }
+  const org = await em.findOneOrFail(OrgSchema, { id: orgId });
+  const view = await queueView(em, [professionalId], false);
+  const inQueue = view.queues.get(professionalId) ?? [];
+  const watched = alsoVisit && !inQueue.some((v) => v.id === alsoVisit.id) ? [...inQueue, alsoVisit] : inQueue;
+  for (const visit of watched) {
+    emitScreenEvent(em, { orgId, type: statusUpdated, rooms: [rooms.visitStatus(visit.id)], payload: { ...statusIn(view, org.name, visit) } });
+  }
+}
+
+/** A fresh status page for one visit that changed outside any queue (printed, dispensed, closed...). */
+export async function announceVisitStatus(em: EntityManager, visit: Visit): Promise<void> {
+  await em.flush();
+  emitScreenEvent(em, { orgId: visit.orgId, type: statusUpdated, rooms: [rooms.visitStatus(visit.id)], payload: { ...(await visitStatus(em, visit)) } });
+}
+
+/** The open, unexpired visit a status-page token belongs to (the token is the page's only credential). */
+export async function visitForStatusToken(em: EntityManager, token: string): Promise<Visit | null> {
+  if (token.length < 20 || token.length > 100) return null;
+  const visit = await em.findOne(VisitSchema, { statusToken: token }, { filters: { tenant: false } });
+  if (!visit || !isOpenVisit(visit.status) || visit.expiresAt <= new Date()) return null;
+  return visit;
+}

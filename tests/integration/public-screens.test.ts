@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
+import { dispatcherFor, listen, until, watch } from '../helpers/live';
+import { normalVitals, ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
+import type { OutboxDispatcher } from '../../server/modules/realtime/outbox.dispatcher';
+import type { DisplayBoard, VisitStatus } from '../../server/modules/public-screens/public-screens.service';
+
+let t: TestApp;
+let call: Call;
+let c: Clinic;
+let url: string;
+let dispatcher: OutboxDispatcher;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  call = caller(t.app);
+  c = await seedClinic(t, call);
+  url = await listen(t.app);
+  dispatcher = dispatcherFor(t);
+  await dispatcher.start();
+});
+afterAll(async () => {
+  await dispatcher.stop();
+  await t.close();
+});
+
+async function createDisplay(privacy: 'ticket' | 'ticket_initials', professionalIds?: string[]) {
+  return ok(call({ method: 'POST', url: c.url('/displays'), token: c.tokens.org_admin, payload: { name: 'Waiting room', privacy, professionalIds } }), 201);
+}
+
+describe('waiting-room displays and status pages', () => {
+  it('show a whole clinic day with tickets, rooms and waits, and no health data', async () => {
+    const initialsDisplay = await createDisplay('ticket_initials');
+    const ticketsOnly = await createDisplay('ticket', [c.drA.professionalId]);
+    const screen = watch<DisplayBoard>(url, { displayToken: initialsDisplay.token }, { kind: 'display' });
+    const narrow = watch<DisplayBoard>(url, { displayToken: ticketsOnly.token }, { kind: 'display' });
+    expect((await screen.waitForSnapshot()).display).toEqual({ name: 'Waiting room', language: 'en-GB', privacy: 'ticket_initials' });
+    await narrow.waitForSnapshot();
+
+    const open = await registerPatient(call, c, { fullName: 'Joana Dias Prado', phone: '+5511912345678', medicalHistory: 'Latex allergy' });
+    const hidden = await registerPatient(call, c, { fullName: 'Otto Quintana', phone: '+5511987650000', hideOnPublicScreens: true, medicalHistory: 'Hypertension' });
+    const other = await registerPatient(call, c, { fullName: 'Bea Lisboa', phone: '+5511900001111' });
+    const first = await walkIn(call, c, open.id);
+    const second = await walkIn(call, c, hidden.id);
+    await walkIn(call, c, other.id, c.drB.professionalId);
+
+    const status = watch<VisitStatus>(url, { statusToken: second.statusToken }, { kind: 'visit-status' });
+    const before = await status.waitForSnapshot();
+    expect(before).toMatchObject({ ticket: second.ticketNumber, room: 'Room 1', status: 'waiting', position: 2 });
+
+    const called = await ok(call({ method: 'POST', url: c.url('/queue/me/call-next'), token: c.drA.token }));
+    expect(called.id).toBe(first.id);
+    await ok(call({ method: 'POST', url: c.url(`/visits/${first.id}/start`), token: c.drA.token, payload: {} }));
+    await until(() => status.events.some((e) => e.payload.position === 1), 10_000, 'the status page to move up');
+    await ok(call({ method: 'POST', url: c.url(`/visits/${first.id}/complete`), token: c.drA.token, payload: {} }));
+    await ok(call({ method: 'POST', url: c.url('/queue/me/call-next'), token: c.drA.token }));
+    await until(() => status.events.some((e) => e.payload.status === 'called'), 10_000, 'the patient to be called');
+
+    await until(() => screen.events.length >= 6, 10_000, 'display events');
+    const boards = [screen.snapshots[0]!.snapshot, ...screen.events.map((e) => e.payload as unknown as DisplayBoard)];
+    const latest = boards.at(-1)!;
+    expect(latest.nowCalling[0]).toMatchObject({ ticket: second.ticketNumber, room: 'Room 1' });
+    expect(latest.nowCalling[0]!.initials).toBeUndefined();
+    expect(boards.some((b) => b.nowCalling.some((n) => n.ticket === first.ticketNumber && n.initials === 'J. D. P.'))).toBe(true);
+    expect(latest.doctors.map((d) => d.room).sort()).toEqual(['Room 1', 'Room 2']);
+
+    // Nothing but tickets, rooms, doctors, positions, waits and allowed initials, ever.
+    const everything = JSON.stringify([boards, narrow.events, status.events, status.snapshots]);
+    for (const secret of ['Joana', 'Prado', 'Otto', 'Quintana', 'Bea Lisboa', '912345678', '987650000', 'Latex', 'Hypertension', String(normalVitals.systolic), 'heightCm', 'medicalHistory']) {
+      expect(everything).not.toContain(secret);
+    }
+    expect(JSON.stringify(boards)).not.toContain('O. Q.');
+    // The narrow display lists only Dr A's queue and never initials.
+    for (const event of narrow.events) {
+      const board = event.payload as unknown as DisplayBoard;
+      expect(board.doctors.map((d) => d.room)).toEqual(['Room 1']);
+      expect(JSON.stringify(board)).not.toContain('initials');
+    }
+    for (const watched of [screen, narrow, status]) watched.stop();
+  });
+
+  it('gives a display token nothing but its own screen', async () => {
+    const display = await createDisplay('ticket');
+    const board = watch(url, { displayToken: display.token }, { kind: 'reception', orgId: c.org.orgId });
+    await until(() => board.refusals.length > 0, 5000, 'a refusal');
+    expect(board.refusals).toEqual(['not_found']);
+    board.stop();
+    const http = await call({ method: 'GET', url: c.url('/queue/reception'), headers: { authorization: `Bearer ${display.token}` } });
+    expect(http.statusCode).toBe(401);
+  });
+
+  it('disconnects a screen when its token is rotated and refuses the old token', async () => {
+    const display = await createDisplay('ticket');
+    const screen = watch(url, { displayToken: display.token }, { kind: 'display' });
+    await screen.waitForSnapshot();
+    const dropped = new Promise<string>((resolve) => screen.client.socket.once('disconnect', resolve));
+    const rotated = await ok(call({ method: 'POST', url: c.url(`/displays/${display.id}/rotate-token`), token: c.tokens.org_admin }));
+    expect(rotated.token).not.toBe(display.token);
+    expect(await dropped).toBe('io server disconnect');
+    screen.stop();
+    const again = watch(url, { displayToken: display.token }, { kind: 'display' });
+    await until(() => again.client.state === 'offline' || again.client.state === 'reconnecting', 5000, 'a refused handshake');
+    expect(again.snapshots).toHaveLength(0);
+    again.stop();
+    const fresh = watch(url, { displayToken: rotated.token }, { kind: 'display' });
+    await fresh.waitForSnapshot();
+    fresh.stop();
+  });
+
+  it('ends a status page with its visit', async () => {
+    const patient = await registerPatient(call, c);
+    const visit = await walkIn(call, c, patient.id, c.drB.professionalId);
+    await ok(call({ method: 'POST', url: c.url(`/visits/${visit.id}/events`), token: c.tokens.receptionist, payload: { type: 'cancel' } }));
+    const page = watch(url, { statusToken: visit.statusToken }, { kind: 'visit-status' });
+    await until(() => page.client.state === 'offline' || page.client.state === 'reconnecting', 5000, 'a refused handshake');
+    expect(page.snapshots).toHaveLength(0);
+    page.stop();
+  });
+
+  it('is refused to anyone but the org_admin when managing displays', async () => {
+    const response = await call({ method: 'POST', url: c.url('/displays'), token: c.tokens.receptionist, payload: { name: 'Nope' } });
+    expect(response.statusCode).toBe(403);
+    const other = await seedClinic(t, call, 'Other clinic');
+    const foreign = await call({ method: 'PATCH', url: c.url(`/displays/${(await createDisplay('ticket')).id}`), token: other.tokens.org_admin, payload: { name: 'Hijack' } });
+    expect(foreign.statusCode).toBe(404);
+    const bad = await call({ method: 'POST', url: c.url('/displays'), token: c.tokens.org_admin, payload: { name: '', privacy: 'everything', language: 'not a language!' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().fields.map((f: { field: string }) => f.field).sort()).toEqual(['language', 'name', 'privacy']);
+  });
+});

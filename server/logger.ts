@@ -29,9 +29,13 @@ export const redactedPaths = [
 ];
 
 function serializeError(error: Error & { code?: string; sqlState?: string; statusCode?: number }) {
-  // MikroORM prefixes driver messages with the SQL it ran (values inlined): keep only the reason.
-  const message = error.message.includes(' - ') ? error.message.slice(error.message.lastIndexOf(' - ') + 3) : error.message;
-  return { type: error.name, message, code: error.code ?? error.sqlState, statusCode: error.statusCode, stack: error.stack?.split('\n').slice(1, 8).join('\n') };
+  if (typeof error?.message !== 'string') return { message: String(error) };
+  // MikroORM prefixes driver messages with the SQL it ran (values inlined) and PostgreSQL adds a
+  // DETAIL line quoting the row: keep only the reason, which names columns and constraints.
+  const firstLine = error.message.split('\n')[0]!;
+  const message = firstLine.includes(' - ') ? firstLine.slice(firstLine.lastIndexOf(' - ') + 3) : firstLine;
+  const frames = error.stack?.split('\n').filter((line) => line.trimStart().startsWith('at ')).slice(0, 8);
+  return { type: error.name, message, code: error.code ?? error.sqlState, statusCode: error.statusCode, stack: frames?.join('\n') };
 }
 
 /** Query strings carry search text (patient names, phones): log the path only. */

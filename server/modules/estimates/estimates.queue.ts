@@ -57,7 +57,7 @@ export async function startEstimatesWorker(orm: MikroORM, queue: Queue<EstimateJ
     },
     { connection, prefix, concurrency: 4 },
   );
-  worker.on('error', (err) => logger.warn({ err: err.message }, 'estimates worker error'));
+  worker.on('error', (err) => logger.warn({ err }, 'estimates worker error'));
   return worker;
 }
 

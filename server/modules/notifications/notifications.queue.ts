@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { Job, Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import { tenantFilter } from '../../db/orm';
-import { NotificationSchema, type NotificationChannel } from './notification.entity';
+import { NotificationSchema, type DeliveryAttempt, type NotificationChannel, type NotificationStatus } from './notification.entity';
 import type { CommittedEvent } from '../realtime/outbox';
 import { jobKey, notificationsFor, type NotificationJob } from './notification-rules';
 import { resolveDelivery } from './notification-facts';
@@ -54,6 +55,10 @@ export function notificationProcessor(orm: MikroORM, senders: NotificationSender
     await em.upsert(
       NotificationSchema,
       {
+        // upsert bypasses the entity's onCreate hooks: the row's own values are set here.
+        id: randomUUID(),
+        createdAt: new Date(),
+        updatedAt: new Date(),
         orgId: data.orgId,
         key: job.id!,
         eventId: data.eventId,
@@ -73,32 +78,44 @@ export function notificationProcessor(orm: MikroORM, senders: NotificationSender
     const sender = senders[data.channel as NotificationChannel];
     const delivery = sender ? await resolveDelivery(em, data) : { skip: `${data.channel} is not configured` };
     if ('skip' in delivery) {
-      notification.status = 'skipped';
-      notification.skipReason = delivery.skip;
-      await em.flush();
+      await settle(em, notification.id, { status: 'skipped', skipReason: delivery.skip });
       return 'skipped';
     }
     try {
       await sender!.send(delivery.to, render(data.template, delivery.facts));
-      notification.status = 'sent';
-      notification.sentAt = new Date();
-      notification.attempts = [...notification.attempts, { at: new Date().toISOString(), outcome: 'sent' }];
-      await em.flush();
-      return 'sent';
     } catch (error) {
       const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      notification.status = final ? 'failed' : 'retrying';
-      notification.attempts = [...notification.attempts, { at: new Date().toISOString(), outcome: 'error', error: (error as Error).message.slice(0, 300) }];
-      await em.flush();
+      await settle(em, notification.id, { status: final ? 'failed' : 'retrying', attempt: { outcome: 'error', error: (error as Error).message.slice(0, 300) } });
       throw error;
     }
+    await settle(em, notification.id, { status: 'sent', attempt: { outcome: 'sent' } });
+    return 'sent';
   };
+}
+
+/**
+ * Records an outcome, unless the notification already ended: a worker that was presumed dead
+ * (its job handed to another) may still report late, and must not turn a 'sent' into a failure.
+ */
+async function settle(
+  em: EntityManager,
+  id: string,
+  outcome: { status: NotificationStatus; skipReason?: string; attempt?: Omit<DeliveryAttempt, 'at'> },
+): Promise<void> {
+  const attempts = outcome.attempt ? [{ at: new Date().toISOString(), ...outcome.attempt }] : [];
+  await em.getConnection().execute(
+    `update notifications
+        set status = ?, skip_reason = coalesce(?, skip_reason), attempts = attempts || ?::jsonb,
+            sent_at = case when ? = 'sent' then now() else sent_at end, updated_at = now()
+      where id = ? and status not in ('sent', 'skipped')`,
+    [outcome.status, outcome.skipReason ?? null, JSON.stringify(attempts), outcome.status, id],
+  );
 }
 
 export function startNotificationsWorker(orm: MikroORM, senders: NotificationSenders, connection: ConnectionOptions, prefix: string, logger: FastifyBaseLogger) {
   const worker = new Worker<NotificationJob>(notificationsQueueName, notificationProcessor(orm, senders), { connection, prefix, concurrency: 20 });
-  worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, template: job?.data.template, err: err.message }, 'notification attempt failed'));
-  worker.on('error', (err) => logger.warn({ err: err.message }, 'notifications worker error'));
+  worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, template: job?.data.template, err }, 'notification attempt failed'));
+  worker.on('error', (err) => logger.warn({ err }, 'notifications worker error'));
   return worker;
 }
 

@@ -47,7 +47,7 @@ export const realtimePlugin = fp<RealtimeOptions>(
   async (app, options) => {
     const pub = options.redis.duplicate();
     const sub = options.redis.duplicate();
-    for (const client of [pub, sub]) client.on('error', (err) => app.log.warn({ err: err.message }, 'realtime redis connection'));
+    for (const client of [pub, sub]) client.on('error', (err) => app.log.warn({ err }, 'realtime redis connection'));
     const io = new Server(app.server, {
       path: '/socket.io',
       serveClient: false,

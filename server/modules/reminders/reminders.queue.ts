@@ -27,6 +27,6 @@ export async function startRemindersWorker(orm: MikroORM, queue: Queue, notifica
     },
     { connection, prefix },
   );
-  worker.on('error', (err) => logger.warn({ err: err.message }, 'reminders worker error'));
+  worker.on('error', (err) => logger.warn({ err }, 'reminders worker error'));
   return worker;
 }

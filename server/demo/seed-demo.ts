@@ -3,6 +3,8 @@ import type { Role } from '../../workflows/roles';
 import { MembershipSchema } from '../modules/auth/membership.entity';
 import { hashPassword } from '../modules/auth/password';
 import { UserSchema } from '../modules/auth/user.entity';
+import { DisplaySchema } from '../modules/displays/display.entity';
+import { displayTokenHash } from '../modules/displays/displays.service';
 import { OrgSchema, type OrgKind, type StaffLimits } from '../modules/orgs/org.entity';
 import type { CaseEvent, RemakeReason } from '../../workflows/case.machine';
 import type { Caller } from '../shared/scope';
@@ -21,6 +23,8 @@ import { addPrescriptionItem } from '../modules/prescriptions/prescriptions.serv
 import { dispensePrescription, printPrescription } from '../modules/pharmacy/pharmacy.service';
 
 export const demoPassword = 'Cuspid-demo-2026';
+/** The demo clinic's waiting-room screen: /display/<this>. Rotate it in Admin > Displays on a real install. */
+export const demoDisplayToken = 'dsp_riverside-demo-waiting-room';
 
 /** The demo logins, also listed in README.md. */
 export const demoLogins = {
@@ -57,6 +61,13 @@ export async function seedDemo(orm: MikroORM): Promise<boolean> {
     await tx.flush();
     await addLabCases(tx, lab.id);
     await addClinicDay(tx, clinic.id);
+    tx.create(DisplaySchema, {
+      orgId: clinic.id,
+      name: 'Main waiting room',
+      privacy: 'ticket_initials',
+      tokenHash: displayTokenHash(demoDisplayToken),
+      tokenIssuedAt: new Date(),
+    });
   });
   return true;
 }

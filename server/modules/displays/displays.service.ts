@@ -13,7 +13,8 @@ export interface DisplayInput {
   language?: string;
 }
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+/** Only this hash is stored: a database leak does not put screens in anyone's hands. */
+export const displayTokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 const newToken = () => `dsp_${randomBytes(32).toString('base64url')}`;
 
 /** Creates a display and returns its token: shown once, stored only as a hash. */
@@ -26,7 +27,7 @@ export async function createDisplay({ em, caller }: Scope, input: DisplayInput) 
       professionalIds: input.professionalIds ?? [],
       privacy: input.privacy ?? 'ticket',
       language: input.language ?? 'en-GB',
-      tokenHash: hashToken(token),
+      tokenHash: displayTokenHash(token),
       tokenIssuedAt: new Date(),
     });
     recordAudit(tx, caller, { action: 'display.create', entityType: 'Display', entityId: display.id, changedFields: ['name', 'professionalIds', 'privacy', 'language'] });
@@ -54,7 +55,7 @@ export async function rotateDisplayToken({ em, caller }: Scope, displayId: strin
   return em.transactional(async (tx) => {
     const display = await findDisplay(tx, displayId);
     const token = newToken();
-    display.tokenHash = hashToken(token);
+    display.tokenHash = displayTokenHash(token);
     display.tokenIssuedAt = new Date();
     recordAudit(tx, caller, { action: 'display.rotateToken', entityType: 'Display', entityId: display.id, changedFields: ['token'] });
     await tx.flush();
@@ -65,7 +66,7 @@ export async function rotateDisplayToken({ em, caller }: Scope, displayId: strin
 /** The active display a token belongs to, across orgs (the token is the only credential a screen has). */
 export async function displayForToken(em: EntityManager, token: string): Promise<Display | null> {
   if (!token.startsWith('dsp_') || token.length > 100) return null;
-  return em.findOne(DisplaySchema, { tokenHash: hashToken(token), active: true }, { filters: { tenant: false } });
+  return em.findOne(DisplaySchema, { tokenHash: displayTokenHash(token), active: true }, { filters: { tenant: false } });
 }
 
 async function findDisplay(em: EntityManager, displayId: string): Promise<Display> {

@@ -16,7 +16,7 @@ export function createRemindersQueue(connection: ConnectionOptions, prefix: stri
  * twice, since each notification's key holds the case's day or the appointment's id.
  */
 export async function startRemindersWorker(orm: MikroORM, queue: Queue, notifications: Queue<NotificationJob>, connection: ConnectionOptions, prefix: string, logger: FastifyBaseLogger) {
-  await queue.upsertJobScheduler('reminders.hourly', { every: 3_600_000, immediately: true }, { name: 'reminders.run' });
+  await queue.upsertJobScheduler('reminders.hourly', { every: 3_600_000 }, { name: 'reminders.run' });
   const worker = new Worker(
     remindersQueueName,
     async () => {

@@ -42,3 +42,11 @@ export function dayBoundary(day: string, edge: 'start' | 'end'): string | undefi
   const date = edge === 'start' ? new Date(y, m - 1, d, 0, 0, 0, 0) : new Date(y, m - 1, d, 23, 59, 59, 999);
   return date.toISOString();
 }
+
+const dayMonth = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
+
+/** "26 Nov" for a YYYY-MM-DD in this year, else the medium date: for cards with little room. */
+export function shortDate(day: string): string {
+  const date = new Date(`${day}T12:00:00`);
+  return date.getFullYear() === new Date().getFullYear() ? dayMonth.format(date) : formatDate(date);
+}

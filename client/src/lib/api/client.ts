@@ -12,6 +12,14 @@ export interface RequestOptions {
   auth?: boolean;
 }
 
+export interface UploadOptions {
+  /** Multipart field name; 'file' unless the route says otherwise. */
+  field?: string;
+  /** 0..1 as the bytes leave the browser. */
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+}
+
 export interface ApiClientOptions {
   tokens: TokenStore;
   /** Prefix of every path; same-origin '/api/v1' in the browser. */
@@ -60,6 +68,54 @@ export class ApiClient {
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    return this.parse<T>(await this.respond(method, path, options));
+  }
+
+  /**
+   * A file the API serves (an attachment, a printable page): its bytes and the name the server
+   * suggests. Same token and refresh rules as every other call.
+   */
+  async blob(path: string, options: Omit<RequestOptions, 'body'> = {}): Promise<{ blob: Blob; filename: string | null; type: string }> {
+    const response = await this.respond('GET', path, { ...options, accept: '*/*' });
+    if (!response.ok) throw new ApiError(response.status, await readErrorBody(response));
+    const blob = await response.blob();
+    return { blob, filename: filenameOf(response.headers.get('content-disposition')), type: response.headers.get('content-type') ?? blob.type };
+  }
+
+  /**
+   * Sends one file as multipart/form-data through XMLHttpRequest, whose upload events report
+   * progress (fetch has none). A 401 refreshes the token once and sends the file again.
+   */
+  async upload<T>(path: string, file: File, options: UploadOptions = {}): Promise<T> {
+    const send = (token: string | null) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const xhr = new XMLHttpRequest();
+        xhr.open('POST', this.baseUrl + path);
+        xhr.setRequestHeader('accept', 'application/json');
+        if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
+        xhr.upload.onprogress = (event) => {
+          if (event.lengthComputable) options.onProgress?.(event.loaded / event.total);
+        };
+        xhr.onload = () => resolve({ status: xhr.status, text: xhr.responseText });
+        xhr.onerror = () => reject(ApiError.network(new Error('upload failed')));
+        xhr.onabort = () => reject(new DOMException('Upload cancelled', 'AbortError'));
+        options.signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+        const form = new FormData();
+        form.append(options.field ?? 'file', file, file.name);
+        xhr.send(form);
+      });
+    let token = await this.accessToken();
+    let answer = await send(token);
+    if (answer.status === 401 && token && (await this.refresh(token))) {
+      token = this.tokens.read()?.accessToken ?? null;
+      options.onProgress?.(0);
+      answer = await send(token);
+    }
+    if (answer.status < 200 || answer.status >= 300) throw new ApiError(answer.status, errorBodyOf(answer.status, answer.text));
+    return (answer.text ? JSON.parse(answer.text) : undefined) as T;
+  }
+
+  private async respond(method: string, path: string, options: RequestOptions & { accept?: string }): Promise<Response> {
     const useAuth = options.auth !== false;
     let token = useAuth ? await this.accessToken() : null;
     let response = await this.send(method, path, options, token);
@@ -69,7 +125,7 @@ export class ApiClient {
         response = await this.send(method, path, options, token);
       }
     }
-    return this.parse<T>(response);
+    return response;
   }
 
   /**
@@ -131,8 +187,8 @@ export class ApiClient {
     return locks.request('cuspid.token-refresh', work) as Promise<T>;
   }
 
-  private async send(method: string, path: string, options: RequestOptions, token: string | null): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  private async send(method: string, path: string, options: RequestOptions & { accept?: string }, token: string | null): Promise<Response> {
+    const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (token) headers.authorization = `Bearer ${token}`;
     try {
@@ -164,6 +220,31 @@ async function readErrorBody(response: Response): Promise<ErrorBody> {
     // Not JSON: a proxy or gateway answered.
   }
   return { error: `http_${response.status}`, message: response.statusText || `Request failed (${response.status})` };
+}
+
+function errorBodyOf(status: number, text: string): ErrorBody {
+  try {
+    const body = JSON.parse(text) as Partial<ErrorBody>;
+    if (typeof body?.error === 'string' && typeof body.message === 'string') return body as ErrorBody;
+  } catch {
+    // Not JSON: a proxy answered.
+  }
+  return { error: `http_${status}`, message: status === 413 ? 'The file is too large.' : `Request failed (${status})` };
+}
+
+/** The file name of a Content-Disposition header (RFC 6266: filename* first, then filename). */
+export function filenameOf(disposition: string | null): string | null {
+  if (!disposition) return null;
+  const star = disposition.match(/filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/);
+  if (star?.[1]) {
+    try {
+      return decodeURIComponent(star[1].trim());
+    } catch {
+      // Fall through to the plain name.
+    }
+  }
+  const plain = disposition.match(/filename\s*=\s*"?([^";]+)"?/);
+  return plain?.[1]?.trim() ?? null;
 }
 
 export function queryString(query: Query | undefined): string {

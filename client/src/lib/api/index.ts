@@ -22,7 +22,8 @@ export function onSessionEnded(listener: SessionEndedListener): () => void {
   return () => sessionEndedListeners.delete(listener);
 }
 
-export { ApiClient, queryString, type Query, type RequestOptions } from './client';
+export { ApiClient, filenameOf, queryString, type Query, type RequestOptions, type UploadOptions } from './client';
 export { ApiError, isApiError, messageOf, humaniseFieldMessage } from './errors';
 export { TokenStore, type StoredTokens } from './tokens';
 export type * from './types';
+export type * from './wire';

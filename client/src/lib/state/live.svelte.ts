@@ -1,3 +1,4 @@
+import { untrack } from 'svelte';
 import { http } from '../api';
 import { liveStatus, type LiveStatus } from '../live/connection';
 import { LiveClient, type ConnectionState, type SubscriptionHandlers, type Topic } from '../live/live-client';
@@ -55,8 +56,12 @@ export class LiveConnection {
     return client;
   }
 
+  /**
+   * Watches a topic. Untracked: screens call this inside an $effect, and the connection's own
+   * runes (read while connecting) must not make that effect re-subscribe at every state change.
+   */
   watch<TSnapshot>(topic: Topic, handlers: SubscriptionHandlers<TSnapshot>): () => void {
-    return this.connect().watch(topic, handlers);
+    return untrack(() => this.connect().watch(topic, handlers));
   }
 
   /** "Retry now": reconnect immediately instead of waiting for the backoff. */

@@ -1,0 +1,156 @@
+/**
+ * Wire shapes of the clinic and lab routes, read off the server's own TypeBox schemas: a field the
+ * server renames or adds shows up here at type-check time, never as a surprise in a screen.
+ * Type-only imports: nothing of the server reaches the bundle.
+ */
+import type { Static } from 'typebox';
+import type {
+  AttachmentBody,
+  BoardBody,
+  CardBody,
+  CaseBody,
+  CaseChangesBody,
+  CaseDetailBody,
+  CaseEventBody,
+  HistoryBody,
+  NewCaseBody,
+  RemakeAnalyticsBody,
+} from '../../../../server/modules/lab-cases/lab-cases.schemas';
+import type {
+  NewPatientBody,
+  NewTreatmentBody,
+  PatientBody,
+  PatientChangesBody,
+  PatientListBody,
+  PatientSummaryBody,
+  ProfileBody,
+  TreatmentBody,
+} from '../../../../server/modules/patients/patients.schemas';
+import type { ProfessionalBody } from '../../../../server/modules/professionals/professionals.schemas';
+import type { AppointmentBody, FreeSlotsBody, NewAppointmentBody } from '../../../../server/modules/appointments/appointments.schemas';
+import type {
+  CheckedInBody,
+  CheckInBody,
+  PortalVisitBody,
+  PortalVisitsBody,
+  PrescriptionItemBody,
+  VisitBody,
+  VisitDetailBody,
+} from '../../../../server/modules/visits/visits.schemas';
+import type { ProfessionalQueueBody, QueueEntryBody, ReceptionQueueBody } from '../../../../server/modules/queue/queue.schemas';
+import type { ConsultationBody } from '../../../../server/modules/consultations/consultations.schemas';
+import type { NewItemBody, VisitPrescriptionBody } from '../../../../server/modules/prescriptions/prescriptions.schemas';
+import type { PharmacyEntryBody } from '../../../../server/modules/pharmacy/pharmacy.schemas';
+
+export type { CaseChangedV1 } from '../../../../server/modules/lab-cases/lab-cases.events';
+
+// Lab
+export type Card = Static<typeof CardBody>;
+export type Board = Static<typeof BoardBody>;
+export type BoardColumn = Board['columns'][number];
+export type LabCase = Static<typeof CaseBody>;
+export type CaseDetail = Static<typeof CaseDetailBody>;
+export type NewCase = Static<typeof NewCaseBody>;
+export type CaseChanges = Static<typeof CaseChangesBody>;
+export type CaseCommand = Static<typeof CaseEventBody>;
+export type CaseHistoryEntry = Static<typeof HistoryBody>['items'][number];
+export type Attachment = Static<typeof AttachmentBody>;
+export type RemakeAnalytics = Static<typeof RemakeAnalyticsBody>;
+export type RemakeGroup = RemakeAnalytics['overall'];
+export type DueRisk = NonNullable<Card['risk']>;
+
+// Clinic
+export type Patient = Static<typeof PatientBody>;
+export type PatientSummary = Static<typeof PatientSummaryBody>;
+export type PatientList = Static<typeof PatientListBody>;
+export type NewPatient = Static<typeof NewPatientBody>;
+export type PatientChanges = Static<typeof PatientChangesBody>;
+export type PatientProfile = Static<typeof ProfileBody>;
+export type Treatment = Static<typeof TreatmentBody>;
+export type NewTreatment = Static<typeof NewTreatmentBody>;
+export type Professional = Static<typeof ProfessionalBody>;
+export type Appointment = Static<typeof AppointmentBody>;
+export type NewAppointment = Static<typeof NewAppointmentBody>;
+export type FreeSlots = Static<typeof FreeSlotsBody>;
+export type Visit = Static<typeof VisitBody>;
+export type CheckedInVisit = Static<typeof CheckedInBody>;
+export type VisitDetail = Static<typeof VisitDetailBody>;
+export type CheckIn = Static<typeof CheckInBody>;
+export type Vitals = CheckIn['vitals'];
+export type PortalVisit = Static<typeof PortalVisitBody>;
+export type PortalVisits = Static<typeof PortalVisitsBody>;
+export type PrescriptionItem = Static<typeof PrescriptionItemBody>;
+export type NewPrescriptionItem = Static<typeof NewItemBody>;
+export type VisitPrescription = Static<typeof VisitPrescriptionBody>;
+export type Consultation = Static<typeof ConsultationBody>;
+export type QueueEntry = Static<typeof QueueEntryBody>;
+export type ProfessionalQueue = Static<typeof ProfessionalQueueBody>;
+export type ReceptionQueue = Static<typeof ReceptionQueueBody>;
+export type PharmacyEntry = Static<typeof PharmacyEntryBody>;
+
+// Displays (server/modules/displays/displays.routes.ts)
+export type DisplayPrivacy = 'ticket' | 'ticket_initials';
+export interface DisplayConfig {
+  id: string;
+  name: string;
+  professionalIds: string[];
+  privacy: DisplayPrivacy;
+  language: string;
+  active: boolean;
+  tokenIssuedAt: string;
+}
+export interface DisplayWithToken extends DisplayConfig {
+  /** Shown once: only its hash is stored. */
+  token: string;
+}
+export interface DisplayInput {
+  name?: string;
+  professionalIds?: string[];
+  privacy?: DisplayPrivacy;
+  language?: string;
+  active?: boolean;
+}
+
+/** A notification with its delivery attempts (server/modules/notifications/notifications.routes.ts). */
+export interface NotificationRecord {
+  id: string;
+  template: string;
+  channel: string;
+  recipient: string;
+  subjectType: string;
+  subjectId: string;
+  status: string;
+  skipReason: string | null;
+  attempts: { at: string; outcome: string; error?: string }[];
+  createdAt: string;
+  sentAt: string | null;
+}
+
+// Live payloads of the token screens (contract of the display and visit-status topics).
+export interface WaitEstimate {
+  p50: number;
+  p90: number;
+}
+
+/** `display.updated.v1` and the display topic's snapshot: the whole board, never a patient's name. */
+export interface DisplayBoard {
+  display: { name: string; language: string; privacy: DisplayPrivacy };
+  /** Newest first. */
+  nowCalling: { ticket: string; room: string; doctor: string; calledAt: string; initials?: string | null }[];
+  next: { ticket: string; doctor: string; room: string; position: number; estimatedWaitMinutes: WaitEstimate | number | null; initials?: string | null }[];
+  doctors: { doctor: string; room: string; waiting: number; estimatedWaitMinutes: WaitEstimate | null }[];
+  generatedAt: string;
+}
+
+/** `status.updated.v1` and the visit-status topic's snapshot: one patient's own ticket. */
+export interface VisitStatusBoard {
+  clinicName: string;
+  ticket: string;
+  room: string;
+  doctor: string;
+  status: string;
+  position: number | null;
+  estimatedWaitMinutes: WaitEstimate | null;
+  calledAt: string | null;
+  quotedWaitMinutes: number | null;
+}

@@ -1,5 +1,21 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Fault injection (issue 9): stops Redis, PostgreSQL and server processes, so it runs alone, one
+ * file at a time, through `npm run test:faults` (which sets CUSPID_FAULTS=1), never inside `npm test`.
+ */
+const faults = {
+  test: {
+    name: 'faults',
+    include: ['tests/faults/**/*.faults.test.ts'],
+    globalSetup: ['tests/helpers/global-setup.ts'],
+    pool: 'forks' as const,
+    fileParallelism: false,
+    testTimeout: 90_000,
+    hookTimeout: 120_000,
+  },
+};
+
 export default defineConfig({
   test: {
     projects: [
@@ -25,6 +41,7 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      ...(process.env.CUSPID_FAULTS === '1' ? [faults] : []),
     ],
   },
 });

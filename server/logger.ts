@@ -30,10 +30,12 @@ export const redactedPaths = [
 
 function serializeError(error: Error & { code?: string; sqlState?: string; statusCode?: number }) {
   if (typeof error?.message !== 'string') return { message: String(error) };
-  // MikroORM prefixes driver messages with the SQL it ran (values inlined) and PostgreSQL adds a
-  // DETAIL line quoting the row: keep only the reason, which names columns and constraints.
-  const firstLine = error.message.split('\n')[0]!;
-  const message = firstLine.includes(' - ') ? firstLine.slice(firstLine.lastIndexOf(' - ') + 3) : firstLine;
+  // Knex prefixes driver messages with the SQL it ran (values inlined, often over several lines:
+  // `<sql> - <reason>`) and MikroORM appends PostgreSQL's DETAIL and HINT (`\n - detail: Key (phone)=...`):
+  // keep only the reason, which names columns and constraints.
+  const withoutDetail = error.message.replace(/\n - (detail|hint): [\s\S]*$/, '');
+  const reason = withoutDetail.includes(' - ') ? withoutDetail.slice(withoutDetail.lastIndexOf(' - ') + 3) : withoutDetail;
+  const message = reason.split('\n')[0]!;
   const frames = error.stack?.split('\n').filter((line) => line.trimStart().startsWith('at ')).slice(0, 8);
   return { type: error.name, message, code: error.code ?? error.sqlState, statusCode: error.statusCode, stack: frames?.join('\n') };
 }

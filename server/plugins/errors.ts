@@ -31,10 +31,23 @@ function fieldErrors(issues: AjvIssue[], context: string | undefined): FieldErro
   return [...byField.values()];
 }
 
+/** pg's words (no SQLSTATE) for a connection that died under a query: PostgreSQL restarted, or the network. */
+const lostConnection = /Connection terminated|Client has encountered a connection error|is not queryable/;
+
 function isUnavailable(error: unknown): boolean {
   if (error instanceof ConnectionException) return true;
-  const code = (error as { code?: string }).code;
-  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01' || code === '57P03' || code === 'ETIMEDOUT';
+  const { code, message } = error as { code?: string; message?: unknown };
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === '57P01' || code === '57P02' || code === '57P03') return true;
+  // SQLSTATE class 08: connection exceptions.
+  if (typeof code === 'string') return code.startsWith('08');
+  // Knex puts the SQL (with its values) before the reason: look at the reason only.
+  return typeof message === 'string' && lostConnection.test(message.slice(message.lastIndexOf(' - ') + 1));
+}
+
+/** ioredis gave up on a command: Redis (login throttling, job queues) is down or unreachable. */
+function isRedisUnavailable(error: unknown): boolean {
+  const { name, message } = error as { name?: string; message?: unknown };
+  return name === 'MaxRetriesPerRequestError' || message === 'Connection is closed.';
 }
 
 /**
@@ -64,6 +77,10 @@ export const errorsPlugin = fp<{ spaFallback: boolean }>(
       if (isUnavailable(error) || (error instanceof DriverException && isUnavailable(error.cause ?? {}))) {
         request.log.error({ err: error }, 'database unavailable');
         return reply.status(503).send({ error: 'service_unavailable', message: 'The database is unavailable; retry in a few seconds' });
+      }
+      if (isRedisUnavailable(error)) {
+        request.log.error({ err: error }, 'redis unavailable');
+        return reply.status(503).send({ error: 'service_unavailable', message: 'A service this needs is unavailable; retry in a few seconds' });
       }
       const status = error.statusCode ?? 500;
       if (status < 500) {

@@ -16,6 +16,8 @@ export const permissions = {
   'staff.create': ['org_admin'],
   'staff.update': ['org_admin'],
   'audit.read': ['org_admin'],
+  /** The whole trail of one patient or one lab case, as JSON or CSV. */
+  'audit.export': ['org_admin'],
   'display.manage': ['org_admin'],
   'notification.manage': ['org_admin'],
   // Lab cases: a dentist acts only on cases whose dentist they are (the service's row rule), and

@@ -62,7 +62,23 @@ export const realtimePlugin = fp<RealtimeOptions>(
     app.decorate('io', io);
     const topics = new Map(options.topics.map((topic) => [topic.kind, topic]));
 
+    // Without the adapter's Redis subscription no event reaches this node's sockets: a socket that
+    // stayed connected would look live while showing a stale screen. Drop them and refuse new ones
+    // until the subscription is back; clients then reconnect and ask for what they missed.
+    let relaying = false;
+    sub.on('ready', () => {
+      // A PING answered after the automatic re-subscription means the subscriptions are in place.
+      sub.ping().then(() => (relaying = sub.status === 'ready'), () => undefined);
+    });
+    sub.on('close', () => {
+      if (!relaying) return;
+      relaying = false;
+      app.log.warn('realtime lost its Redis subscription; disconnecting sockets until it is back');
+      io.local.disconnectSockets(true);
+    });
+
     io.use(async (socket, next) => {
+      if (!relaying) return next(new Error('unavailable'));
       try {
         const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
         let principal: Principal | null = null;

@@ -49,6 +49,9 @@ export async function applyVisitEvent(
   visit.context = result.context;
   // The column mirrors the machine so queues can sort and filter on it.
   visit.calledAt = result.context.calledAt ? new Date(result.context.calledAt) : null;
+  // Every transition bumps the version, even one that changes no column (a recall), so a second
+  // writer holding the same version is refused (409 stale_version) instead of repeating it.
+  visit.updatedAt = new Date();
   em.create(VisitTransitionSchema, {
     orgId: visit.orgId,
     visitId: visit.id,

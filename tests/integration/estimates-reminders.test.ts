@@ -70,8 +70,8 @@ describe('wait estimates', () => {
     await t.orm.em.getConnection().execute("update consultation_sessions set started_at = now() - interval '15 minutes' where visit_id = ?", [called.id]);
     const stored = await recomputeWaitEstimate(em, c.org.orgId, c.drA.professionalId);
     expect(stored!.basis.inProgressElapsed).toBe(15);
-    // Fifteen minutes into a 20-minute habit: about five to go for the next patient.
-    expect(Object.values(stored!.byVisit)[0]).toEqual({ p50: 5, p90: 5 });
+    // Fifteen minutes into a 20-minute habit: about five to go for the next patient, 25 for the one after.
+    expect(Object.values(stored!.byVisit).map((range) => range.p50).sort((a, b) => a - b)).toEqual([5, 25]);
   });
 });
 

@@ -121,7 +121,7 @@ try {
     await sleep(1000);
     refused = 0;
 
-    const ours: Record<number, LoadFigures & { backlogAfter: number; transactionsPerRequest: number }> = {};
+    const ours: Record<number, LoadFigures & { backlogAfter: number; drainSeconds: number; transactionsPerRequest: number }> = {};
     const base: Record<number, Pgbench> = {};
     for (const clients of clientCounts) {
       console.log(`  pgbench simple-update, ${clients} clients, ${seconds} s...`);
@@ -132,7 +132,11 @@ try {
       const figures = await transitions(clients, seconds);
       const backlogAfter = await backlog();
       const after = await commits();
-      ours[clients] = { ...figures, backlogAfter, transactionsPerRequest: round((after - before) / Math.max(1, figures.requests), 2) };
+      // Once the writers stop, how long the dispatcher takes to publish what is left.
+      const drainStart = Date.now();
+      while ((await backlog()) > 0 && Date.now() - drainStart < 30_000) await sleep(100);
+      const drainSeconds = round((Date.now() - drainStart) / 1000, 1);
+      ours[clients] = { ...figures, backlogAfter, drainSeconds, transactionsPerRequest: round((after - before) / Math.max(1, figures.requests), 2) };
       await sleep(1000);
     }
     const committed = Number((await db.query<{ n: string }>('select count(*) as n from case_transitions where org_id = $1', [lab.orgId])).rows[0]!.n);
@@ -164,11 +168,14 @@ try {
     await transitions(5, 2);
     // The dispatcher-off runs left their events unpublished: let this dispatcher drain them first.
     for (let i = 0; i < 30 && (await backlog()) > 0; i++) await sleep(500);
-    const ownConnection: Record<number, LoadFigures & { backlogAfter: number }> = {};
+    const ownConnection: Record<number, LoadFigures & { backlogAfter: number; drainSeconds: number }> = {};
     for (const clients of clientCounts) {
       console.log(`  diagnostic: dispatcher on its own connection, ${clients} clients, ${seconds} s...`);
       const figures = await transitions(clients, seconds);
-      ownConnection[clients] = { ...figures, backlogAfter: await backlog() };
+      const backlogAfter = await backlog();
+      const drainStart = Date.now();
+      while ((await backlog()) > 0 && Date.now() - drainStart < 30_000) await sleep(100);
+      ownConnection[clients] = { ...figures, backlogAfter, drainSeconds: round((Date.now() - drainStart) / 1000, 1) };
       await sleep(1000);
     }
     await db.end();
@@ -178,6 +185,7 @@ try {
         ...row('transitions (API)', ours[clients]!),
         'x pgbench tps': round(ours[clients]!.reqPerSec / base[clients]!.tps, 3),
         'outbox backlog': ours[clients]!.backlogAfter,
+        'drain s': ours[clients]!.drainSeconds,
       },
       { run: 'pgbench simple-update', conns: clients, 'req/s': base[clients]!.tps, 'p50 ms': base[clients]!.p50, 'p99 ms': base[clients]!.p99, 'max ms': base[clients]!.max, load1: base[clients]!.load1 },
       { ...row('diagnostic: dispatcher off', withoutDispatcher[clients]!), 'x pgbench tps': round(withoutDispatcher[clients]!.reqPerSec / base[clients]!.tps, 3) },
@@ -185,6 +193,7 @@ try {
         ...row('diagnostic: dispatcher, own connection', ownConnection[clients]!),
         'x pgbench tps': round(ownConnection[clients]!.reqPerSec / base[clients]!.tps, 3),
         'outbox backlog': ownConnection[clients]!.backlogAfter,
+        'drain s': ownConnection[clients]!.drainSeconds,
       },
     ]);
     table(`transition: ${caseCount.toLocaleString()} cases, ${seconds} s per run (req/s = transitions/s; pgbench: tps)`, rows);

@@ -5,7 +5,7 @@
  */
 import type { IntervalHistogram } from 'node:perf_hooks';
 import pg from 'pg';
-import { Adapter } from 'socket.io-adapter';
+import { Server } from 'socket.io';
 import { nowMs } from './common';
 import { defaultGroups, startProfiling, type Breakdown } from './profile';
 
@@ -52,6 +52,8 @@ export function instrumentProcess(lag: IntervalHistogram) {
   };
 }
 
+type Adapter = ReturnType<Server['of']>['adapter'];
+
 export interface BroadcastTiming {
   /** Monotonic ms when the broadcast began writing (comparable across processes). */
   at: number;
@@ -65,8 +67,13 @@ export interface BroadcastTiming {
 export function instrumentBroadcasts() {
   let recording = false;
   let timings: BroadcastTiming[] = [];
-  const original = Adapter.prototype.broadcast;
-  Adapter.prototype.broadcast = function (this: Adapter, packet: { data?: unknown[] }, opts: { rooms: Set<string> }) {
+  // socket.io-adapter's in-memory Adapter, reached through a throwaway Server (it is not a direct
+  // dependency; the probe has no HTTP server, so nothing to close); the Redis adapter extends the
+  // same class and ends in its broadcast.
+  const probe = new Server();
+  const proto = Object.getPrototypeOf(probe.of('/').adapter) as Adapter;
+  const original = proto.broadcast;
+  proto.broadcast = function (this: Adapter, packet: { data?: unknown[] }, opts: { rooms: Set<string> }) {
     if (!recording) return original.call(this, packet as never, opts as never);
     const start = nowMs();
     let recipients = 0;

@@ -23,7 +23,7 @@ export interface VisitInput {
 export type VisitEvent =
   | { type: 'visit.queue'; actor: Caller }
   | { type: 'visit.call'; actor: Caller; at: string }
-  | { type: 'visit.recall'; actor: Caller }
+  | { type: 'visit.recall'; actor: Caller; at: string }
   | { type: 'visit.start'; actor: Caller; at: string }
   | { type: 'visit.complete'; actor: Caller; at: string; hasPrescription: boolean }
   | { type: 'visit.requeue'; actor: Caller; at: string }
@@ -141,7 +141,11 @@ export const visitMachine = setup({
     /** Shown on the waiting-room display; the doctor may call again before the patient arrives. */
     called: {
       on: {
-        'visit.recall': { guard: permit('visit.recall'), actions: announce('VisitRecalled') },
+        // A new call time, so the display shows the ticket on top again and chimes for it.
+        'visit.recall': {
+          guard: permit('visit.recall'),
+          actions: [assign({ calledAt: ({ event }) => event.at }), announce('VisitRecalled')],
+        },
         'visit.start': {
           target: 'in_consultation',
           guard: permit('visit.start', { valid: (e, c) => beforeExpiry(e.at, c) }),

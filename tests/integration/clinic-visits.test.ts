@@ -82,6 +82,20 @@ describe("the doctor's queue", () => {
     for (const visit of [v1, v2, v3]) await ok(post(`/visits/${visit.id}/events`, c.tokens.receptionist, { type: 'noShow' }));
   });
 
+  it('calls a patient again at a new call time, which is what makes the display chime again', async () => {
+    const patient = await registerPatient(call, c);
+    const visit = await walkIn(call, c, patient.id, c.drB.professionalId);
+    const called = await ok(post('/queue/me/call-next', c.drB.token));
+    expect(called.id).toBe(visit.id);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const recalled = await ok(post(`/visits/${visit.id}/events`, c.drB.token, { type: 'recall', version: called.version }));
+    expect(recalled.status).toBe('called');
+    expect(Date.parse(recalled.calledAt)).toBeGreaterThan(Date.parse(called.calledAt));
+    const [row] = await sql<{ called_at: string }[]>('select called_at from visits where id = ?', [visit.id]);
+    expect(new Date(row!.called_at).toISOString()).toBe(recalled.calledAt);
+    await ok(post(`/visits/${visit.id}/events`, c.tokens.receptionist, { type: 'noShow' }));
+  });
+
   it('refuses a stale version and a refused event with the events allowed now', async () => {
     const patient = await registerPatient(call, c);
     const visit = await walkIn(call, c, patient.id, c.drB.professionalId);

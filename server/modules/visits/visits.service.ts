@@ -136,7 +136,7 @@ export async function sendVisitEvent({ em, caller }: Scope, visitId: string, inp
       cancel: { type: 'visit.cancel', actor },
       noShow: { type: 'visit.noShow', actor },
       requeue: { type: 'visit.requeue', actor, at },
-      recall: { type: 'visit.recall', actor },
+      recall: { type: 'visit.recall', actor, at },
       close: { type: 'visit.close', actor, at },
       expire: { type: 'visit.expire', actor, at },
     };

@@ -67,7 +67,6 @@ const senders: Record<VisitEventType, readonly Actor[]> = {
 function validEvent(type: VisitEventType, actor: Caller): VisitEvent {
   switch (type) {
     case 'visit.queue':
-    case 'visit.recall':
     case 'visit.cancel':
     case 'visit.noShow':
       return { type, actor };
@@ -158,12 +157,13 @@ describe('visitMachine', () => {
       });
     });
 
-    it('calls again without leaving called, so the display chimes again', () => {
-      expect(send(states.called, { type: 'visit.recall', actor: doctor })).toEqual({
+    it('calls again without leaving called, at a new call time, so the display chimes again', () => {
+      const recalledAt = '2024-03-01T10:05:00.000Z';
+      expect(send(states.called, { type: 'visit.recall', actor: doctor, at: recalledAt })).toEqual({
         accepted: true,
         from: 'called',
         value: 'called',
-        context: called,
+        context: { ...called, calledAt: recalledAt },
         actions: ['VisitRecalled'],
       });
     });

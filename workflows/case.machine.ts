@@ -93,8 +93,11 @@ const filled = (text: string | undefined) => typeof text === 'string' && text.tr
 // without the event narrowing an inline transition gets.
 const assignDesigner = {
   guard: permit('case.assignDesigner', {
-    // A designer picks up work for themselves; handing it to someone else is the lab manager's call.
-    valid: (e) => filled(e.designerId) && (e.actor.role !== 'designer' || e.designerId === e.actor.userId),
+    // A designer picks up unassigned work for themselves; handing a case to someone else, or taking
+    // it from another designer, is the lab manager's call.
+    valid: (e, c) =>
+      filled(e.designerId) &&
+      (e.actor.role !== 'designer' || (e.designerId === e.actor.userId && (c.assignedDesignerId ?? e.actor.userId) === e.actor.userId)),
   }),
   actions: ['recordDesigner', announce('CaseDesignerAssigned')],
 } as const;
@@ -147,7 +150,8 @@ export const caseMachine = setup({
         'case.assignDesigner': assignDesigner,
         'case.submitForApproval': {
           target: 'pending_approval',
-          guard: permit('case.submitForApproval'),
+          // A case back from a partner lab with adjustments requested has nobody's design to submit until a designer takes it.
+          guard: permit('case.submitForApproval', { when: (c) => c.assignedDesignerId !== null }),
           actions: [assign({ approvalStatus: 'pending' }), announce('CaseSubmitted')],
         },
         'case.outsource': outsource,

@@ -149,6 +149,25 @@ describe('caseMachine', () => {
       });
     });
 
+    it("refuses a designer taking over another designer's case, which the manager may reassign", () => {
+      const theirs = { value: 'in_progress', context: { ...assigned, assignedDesignerId: 'designer-2' } };
+      expect(send(theirs, { type: 'case.assignDesigner', actor: designer, designerId: 'designer-1' }).accepted).toBe(false);
+      expect(send(theirs, { type: 'case.assignDesigner', actor: manager, designerId: 'designer-1' })).toMatchObject({
+        accepted: true,
+        context: { assignedDesignerId: 'designer-1' },
+      });
+    });
+
+    it('refuses to submit a case in progress that no designer has taken', () => {
+      const returned = { value: 'in_progress', context: { ...fresh, isOutsourced: true, outsourcedTo: 'Partner Lab', approvalStatus: 'changes_requested' as const } };
+      for (const actor of [designer, manager]) {
+        const result = send(returned, { type: 'case.submitForApproval', actor });
+        expect(result.accepted, actor.role).toBe(false);
+        expect(result.accepted ? [] : result.allowed, actor.role).toContain('case.assignDesigner');
+        expect(result.accepted ? [] : result.allowed, actor.role).not.toContain('case.submitForApproval');
+      }
+    });
+
     it('refuses an assignment without a designer', () => {
       expect(send(states.new, { type: 'case.assignDesigner', actor: manager, designerId: ' ' }).accepted).toBe(false);
     });

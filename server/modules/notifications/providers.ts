@@ -7,11 +7,15 @@ export interface Sender {
   send(to: string, message: Message): Promise<void>;
 }
 
+/**
+ * Pooled: a few connections reused across messages, instead of a TCP (and TLS) handshake per
+ * message against the real server. `close()` ends them; the worker calls it on shutdown.
+ */
 export class SmtpSender implements Sender {
   private readonly transport: Transporter;
 
   constructor(smtpUrl: string, private readonly from = 'Cuspid <no-reply@cuspid.app>') {
-    this.transport = createTransport(smtpUrl);
+    this.transport = createTransport({ url: smtpUrl, pool: true, maxConnections: 5 });
   }
 
   async send(to: string, message: Message): Promise<void> {

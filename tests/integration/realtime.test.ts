@@ -117,6 +117,28 @@ describe('live lab board', () => {
     client.stop();
   });
 
+  it('numbers a whole batch at once: gap-free per room, in id order, after what each room had', async () => {
+    await dispatcher.stop();
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => `probe:${name}:${Date.now()}`);
+    const write = (roomLists: string[][]) =>
+      t.orm.em.fork().transactional(async (tx) => {
+        for (const probeRooms of roomLists) emitScreenEvent(tx, { orgId: lab.orgId, type: 'probe.batch.v1', rooms: probeRooms, payload: {} });
+      });
+    const batchOf = dispatcherFor(t, { listenUrl: null, sinks: [] });
+    await write([[a]]);
+    expect(await batchOf.publishBatch()).toBe(1);
+    await write([[a], [a, b]]);
+    await write([[b], [a], [c, a]]);
+    expect(await batchOf.publishBatch()).toBe(5);
+    await batchOf.stop();
+    const stamped = await t.orm.em
+      .getConnection()
+      .execute<{ sequences: Record<string, number> }[]>("select sequences from outbox_events where type = 'probe.batch.v1' and org_id = ? order by id", [lab.orgId]);
+    expect(stamped.map((row) => row.sequences)).toEqual([{ [a]: 1 }, { [a]: 2 }, { [a]: 3, [b]: 1 }, { [b]: 2 }, { [a]: 4 }, { [c]: 1, [a]: 5 }]);
+    dispatcher = dispatcherFor(t);
+    await dispatcher.start();
+  });
+
   it('publishes an event only after its transaction commits, and never a rolled-back one', async () => {
     const client = watch(urlA, { token: tokens.org_admin }, { ...board, orgId: lab.orgId });
     await client.waitForSnapshot();

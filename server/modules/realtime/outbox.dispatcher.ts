@@ -7,6 +7,13 @@ import { outboxDispatcherLock, outboxWriterLock } from './outbox-locks';
 import type { CommittedEvent } from './outbox';
 
 const notifyChannel = 'cuspid_outbox';
+/** After a NOTIFY, how long to let the commits right behind it join the same batch. */
+const settleMs = 5;
+/** Batches woken by NOTIFY start at least this far apart, so sustained writes share batches. */
+const minBatchGapMs = 10;
+/** Non-blocking attempts at the writers' lock before queueing for it (each queued request holds up every new writer). */
+const writerLockTries = 4;
+const writerLockRetryMs = 1;
 
 /** A borrowed database connection: the dispatcher shares the app's pool (one connection on PGlite). */
 export interface BorrowedConnection {
@@ -61,6 +68,10 @@ interface OutboxRow {
  *
  * Several processes may run a dispatcher: a transaction-scoped advisory lock lets one publish at a
  * time; the others find it taken and wait for the next wake-up.
+ *
+ * Cost: a batch is the same ~9 round trips whatever its size, so under sustained writes NOTIFYs
+ * are coalesced (a short settle, then at most one batch every few ms) instead of one batch per
+ * commit; an idle dispatcher still starts within `settleMs` of a commit.
  */
 export class OutboxDispatcher {
   private readonly emitter: Emitter;
@@ -68,6 +79,8 @@ export class OutboxDispatcher {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  private notified: NodeJS.Timeout | null = null;
+  private lastDrainStartedAt = 0;
   private stopped = false;
   private relistening = false;
 
@@ -98,6 +111,7 @@ export class OutboxDispatcher {
     this.running = (async () => {
       do {
         this.again = false;
+        this.lastDrainStartedAt = Date.now();
         try {
           while ((await this.publishBatch()) === (this.options.batchSize ?? 500));
         } catch (err) {
@@ -110,9 +124,20 @@ export class OutboxDispatcher {
     return this.running;
   }
 
+  /** A NOTIFY: drains a moment later, so the commits close behind it go out in the same batch. */
+  private onNotify(): void {
+    if (this.stopped || this.notified) return;
+    const delay = Math.max(settleMs, this.lastDrainStartedAt + minBatchGapMs - Date.now());
+    this.notified = setTimeout(() => {
+      this.notified = null;
+      void this.wake();
+    }, delay);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.notified) clearTimeout(this.notified);
     await this.running;
     await this.listener?.end().catch(() => undefined);
   }
@@ -153,8 +178,7 @@ export class OutboxDispatcher {
    * The exclusive hold is a session lock released at once, not at the end of the publication.
    */
   private async readCommitted(client: BorrowedConnection): Promise<OutboxRow[]> {
-    await client.query("set local lock_timeout = '50ms'");
-    await client.query('select pg_advisory_lock($1)', [outboxWriterLock]);
+    await this.lockOutWriters(client);
     try {
       const { rows } = await client.query<OutboxRow>(
         `select id, org_id, type, rooms, payload, created_at from outbox_events
@@ -167,28 +191,55 @@ export class OutboxDispatcher {
     }
   }
 
+  /**
+   * Takes the writers' lock exclusively. A waiting exclusive request makes every new writer queue
+   * behind it, so first a few non-blocking attempts catch a gap between writers; only then the
+   * blocking form, bounded so that it never holds writers up for long.
+   */
+  private async lockOutWriters(client: BorrowedConnection): Promise<void> {
+    for (let attempt = 0; attempt < writerLockTries; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, writerLockRetryMs));
+      const { rows: [lock] } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [outboxWriterLock]);
+      if (lock?.locked) return;
+    }
+    await client.query("set local lock_timeout = '50ms'");
+    await client.query('select pg_advisory_lock($1)', [outboxWriterLock]);
+  }
+
+  /**
+   * Numbers a whole batch in one statement: each room's counter moves on by the batch's events in
+   * it, and the numbers in between go to those events in id order, so each room stays gap-free
+   * and in commit order.
+   */
   private async stamp(client: BorrowedConnection, rows: OutboxRow[]): Promise<Envelope[]> {
+    const stamped = rows.flatMap((row) => row.rooms);
+    const { rows: counters } = await client.query<{ room: string; seq: string }>(
+      `insert into room_sequences (room, seq)
+       select room, count(*) from unnest($1::text[]) as stamped(room) group by room
+       on conflict (room) do update set seq = room_sequences.seq + excluded.seq
+       returning room, seq`,
+      [stamped],
+    );
+    const countIn = new Map<string, number>();
+    for (const room of stamped) countIn.set(room, (countIn.get(room) ?? 0) + 1);
+    // The last number handed out per room: the counter before this batch, then each event's.
+    const last = new Map(counters.map((counter) => [counter.room, Number(counter.seq) - countIn.get(counter.room)!]));
     const envelopes: Envelope[] = [];
-    const ids: string[] = [];
     const stamps: string[] = [];
     for (const row of rows) {
       const sequences: Record<string, number> = {};
       for (const room of row.rooms) {
-        const { rows: [next] } = await client.query<{ seq: string }>(
-          `insert into room_sequences (room, seq) values ($1, 1)
-           on conflict (room) do update set seq = room_sequences.seq + 1 returning seq`,
-          [room],
-        );
-        sequences[room] = Number(next!.seq);
-        envelopes.push({ room, seq: sequences[room], type: row.type, at: new Date(row.created_at).toISOString(), payload: row.payload });
+        const seq = last.get(room)! + 1;
+        last.set(room, seq);
+        sequences[room] = seq;
+        envelopes.push({ room, seq, type: row.type, at: new Date(row.created_at).toISOString(), payload: row.payload });
       }
-      ids.push(row.id);
       stamps.push(JSON.stringify(sequences));
     }
     await client.query(
       `update outbox_events o set published_at = now(), sequences = s.sequences::jsonb
          from unnest($1::bigint[], $2::text[]) as s(id, sequences) where o.id = s.id`,
-      [ids, stamps],
+      [rows.map((row) => row.id), stamps],
     );
     return envelopes;
   }
@@ -210,7 +261,7 @@ export class OutboxDispatcher {
 
   private async listen(): Promise<void> {
     const listener = new pg.Client({ connectionString: this.options.listenUrl! });
-    listener.on('notification', () => void this.wake());
+    listener.on('notification', () => this.onNotify());
     listener.on('error', (err) => this.relisten(err));
     await listener.connect();
     await listener.query(`listen ${notifyChannel}`);

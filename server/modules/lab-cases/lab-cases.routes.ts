@@ -28,7 +28,8 @@ import {
   SearchBody,
   SearchQuery,
 } from './lab-cases.schemas';
-import { caseBoard, createCase, deleteCase, getCase, listCases, searchCases, updateCase } from './lab-cases.service';
+import { caseBoard } from './case-board.service';
+import { createCase, deleteCase, getCase, listCases, searchCases, updateCase } from './lab-cases.service';
 import { remakeAnalytics } from './remake-analytics.service';
 
 export interface LabCasesRoutesOptions {
@@ -92,7 +93,8 @@ export const labCasesRoutes: FastifyPluginAsyncTypebox<LabCasesRoutesOptions> = 
       querystring: BoardQuery,
       response: { 200: BoardBody, ...errorResponses },
     },
-    handler: (request) => caseBoard(request.scope(), request.query),
+    // The board's JSON is built once per change and cached; sent as it is, not serialised again.
+    handler: async (request, reply) => reply.type('application/json; charset=utf-8').send((await caseBoard(request.scope(), request.query)).json),
   });
 
   app.post('/orgs/:orgId/cases', {

@@ -47,17 +47,6 @@ export function staleVersion(current: number): ConflictError {
   return new ConflictError('stale_version', 'Someone else changed this case first; reload it and try again', { version: current });
 }
 
-export type DueRisk = 'overdue' | 'due_today' | 'due_48h';
-
-/** How close an open case is to its due date; a completed case is no longer at risk. */
-export function dueRisk(labCase: Pick<LabCase, 'dueDate' | 'status'>, today: string): DueRisk | null {
-  if (labCase.status === 'completed') return null;
-  if (labCase.dueDate < today) return 'overdue';
-  if (labCase.dueDate === today) return 'due_today';
-  if (labCase.dueDate <= addDays(today, 2)) return 'due_48h';
-  return null;
-}
-
 /** Every field of a case as the API shows it. */
 export function caseView(labCase: LabCase) {
   return {
@@ -329,7 +318,7 @@ export async function deleteCase({ em, caller }: Scope, caseId: string, storage:
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reading: list, search, board
+// Reading: list and search (the board is case-board.service.ts)
 
 export interface CaseFilter {
   status?: CaseStatus;
@@ -348,7 +337,8 @@ export interface CaseFilter {
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, '\\$&');
 
-function filterWhere(caller: Caller, filter: CaseFilter, today: string): FilterQuery<LabCase> {
+/** The filters as an ORM condition, within what the caller may see (the list's and the board's). */
+export function filterWhere(caller: Caller, filter: CaseFilter, today: string): FilterQuery<LabCase> {
   const parts: FilterQuery<LabCase>[] = [visibleTo(caller)];
   if (filter.status) parts.push({ status: filter.status });
   if (filter.designerId) parts.push({ assignedDesignerId: filter.designerId });
@@ -411,60 +401,4 @@ export async function searchCases({ em, caller }: Scope, query: string) {
     limit: searchLimit,
   });
   return { items: rows.map(caseView) };
-}
-
-/** What a card shows and what a drag needs (state and version): the columns the board reads, no notes. */
-const cardFields = [
-  'id', 'caseNumber', 'patientName', 'dentistName', 'dentistUserId', 'material', 'caseType', 'toothNumbers', 'shade', 'dueDate',
-  'status', 'deliveryStatus', 'approvalStatus', 'assignedDesignerId', 'isOutsourced', 'outsourcedTo', 'redoCount', 'version',
-] as const;
-type CardRow = Pick<LabCase, (typeof cardFields)[number]>;
-
-function cardView(row: CardRow, today: string) {
-  return {
-    id: row.id,
-    caseNumber: row.caseNumber,
-    patientName: row.patientName,
-    dentistName: row.dentistName ?? null,
-    dentistUserId: row.dentistUserId ?? null,
-    material: row.material,
-    caseType: row.caseType,
-    toothNumbers: row.toothNumbers,
-    shade: row.shade,
-    dueDate: row.dueDate,
-    status: row.status,
-    state: row.status === 'completed' ? `completed.${row.deliveryStatus}` : row.status,
-    deliveryStatus: row.deliveryStatus,
-    approvalStatus: row.approvalStatus,
-    assignedDesignerId: row.assignedDesignerId ?? null,
-    isOutsourced: row.isOutsourced,
-    outsourcedTo: row.outsourcedTo ?? null,
-    redoCount: row.redoCount,
-    version: row.version,
-    risk: dueRisk(row, today),
-  };
-}
-
-/**
- * The kanban board: one column per status in the workflow's order, each with its count and its
- * first `limit` cards by due date, every card marked with its due-date risk as of today.
- */
-export async function caseBoard({ em, caller }: Scope, query: CaseFilter & { limit: number }) {
-  const today = localToday();
-  const where = filterWhere(caller, query, today);
-  const columns = [];
-  for (const { status, label } of caseStatuses) {
-    const inColumn = { $and: [where, { status }] } as FilterQuery<LabCase>;
-    // Per column, so each count is an index-only scan of (org, status, ...) rather than a scan of the lab's every row.
-    const count = query.status && query.status !== status ? 0 : await em.count(LabCaseSchema, inColumn);
-    let cards: CardRow[] = [];
-    if (count) {
-      // Plain rows, not entities: hundreds of cards need no identity map or change tracking.
-      const reading = em.createQueryBuilder(LabCaseSchema).select([...cardFields]).where(inColumn).orderBy([...byDueDate]).limit(query.limit);
-      await reading.applyFilters();
-      cards = await reading.execute<CardRow[]>('all');
-    }
-    columns.push({ status, label, count, cards: cards.map((c) => cardView(c, today)) });
-  }
-  return { today, columns };
 }

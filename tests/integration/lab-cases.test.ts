@@ -514,6 +514,13 @@ describe('workflow events', () => {
     expect(dentistAsDesigner.json().fields).toEqual([{ field: 'designerId', message: 'is not an active designer of this lab' }]);
     const foreignDesigner = await send(created.id, tokens.org_admin, { type: 'case.assignDesigner', designerId: otherLab.members.designer.userId });
     expect(foreignDesigner.statusCode).toBe(400);
+    const leaving = await hire('designer', 'Leaving Designer');
+    const [membership] = await sql<{ id: string }>('select id from memberships where user_id = ? and org_id = ?', [leaving.userId, lab.orgId]);
+    expect((await call({ method: 'PATCH', url: `/api/v1/orgs/${lab.orgId}/staff/${membership!.id}`, token: tokens.org_admin, payload: { active: false } })).statusCode).toBe(200);
+    expect((await send(created.id, tokens.org_admin, { type: 'case.assignDesigner', designerId: leaving.userId })).statusCode).toBe(400);
+    const lockedOut = await hire('designer', 'Locked-out Designer');
+    await sql('update users set active = false where id = ?', [lockedOut.userId]);
+    expect((await send(created.id, tokens.org_admin, { type: 'case.assignDesigner', designerId: lockedOut.userId })).statusCode).toBe(400);
     expect((await send(created.id, tokens.org_admin, { type: 'case.outsource', outsourcedTo: '  ' })).json().fields[0].field).toBe('outsourcedTo');
     expect((await send(created.id, tokens.org_admin, { type: 'case.requestAdjustment' })).json().fields[0].field).toBe('notes');
     expect((await send(created.id, tokens.org_admin, { type: 'case.remake', reason: 'other' })).json().fields[0].field).toBe('details');
@@ -545,6 +552,33 @@ describe('workflow events', () => {
     expect(racing.find((r) => r.statusCode === 409)!.json().error).toBe('stale_version');
     expect(await countOutbox()).toBe(outboxBefore + 1);
     expect(await countHistory()).toBe(historyBefore + 1);
+  });
+
+  it('keeps nothing of a transition whose write fails part-way', async () => {
+    const created = await createCase(crown({ dentistUserId: lab.members.dentist.userId }));
+    const trail = async () => ({
+      state: await sql<{ status: string; version: number }>('select status, version from lab_cases where id = ?', [created.id]),
+      history: await sql('select id from case_transitions where case_id = ?', [created.id]),
+      audit: await sql<{ action: string }>('select action from audit_events where entity_id = ? order by at', [created.id]),
+      outbox: await sql<{ type: string }>(`select type from outbox_events where payload->>'caseId' = ? order by id`, [created.id]),
+    });
+    // The audit row is written after the case row and the history row: refusing it must undo them.
+    await sql(`create function refuse_transition_audit() returns trigger language plpgsql as $$
+      begin if new.action = 'case.transition' then raise exception 'audit refused'; end if; return new; end $$`);
+    await sql('create trigger refuse_transition_audit before insert on audit_events for each row execute function refuse_transition_audit()');
+    try {
+      expect((await send(created.id, tokens.org_admin, { type: 'case.outsource', outsourcedTo: 'Partner Lab' })).statusCode).toBe(500);
+    } finally {
+      await sql('drop trigger refuse_transition_audit on audit_events');
+      await sql('drop function refuse_transition_audit()');
+    }
+    expect(await trail()).toEqual({ state: [{ status: 'new', version: 1 }], history: [], audit: [{ action: 'case.create' }], outbox: [{ type: 'case.created.v1' }] });
+    expect((await send(created.id, tokens.org_admin, { type: 'case.outsource', outsourcedTo: 'Partner Lab' })).statusCode).toBe(200);
+    const after = await trail();
+    expect(after.state).toEqual([{ status: 'sent_to_outsource', version: 2 }]);
+    expect(after.history).toHaveLength(1);
+    expect(after.audit.map((a) => a.action)).toEqual(['case.create', 'case.transition']);
+    expect(after.outbox.map((o) => o.type)).toEqual(['case.created.v1', 'case.updated.v1']);
   });
 
   it('writes the board event with the change, to the lab board and the dentist’s room, and none on a refusal', async () => {

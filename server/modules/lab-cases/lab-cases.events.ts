@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ApprovalStatus, CaseEventType, CaseStatus, DeliveryStatus } from '../../../workflows/case.machine';
-import { emitScreenEvent } from '../realtime/outbox';
+import { emitScreenEvent, type ScreenEvent } from '../realtime/outbox';
 import { rooms } from '../realtime/rooms';
 import type { LabCase } from './lab-case.entity';
 
@@ -36,13 +36,15 @@ export interface CaseChangedV1 {
   changedFields: string[];
 }
 
-/** Queues the change for the lab board and, when the case has one, its dentist's screen, in the change's transaction. */
-export function emitCaseChanged(
-  em: EntityManager,
-  type: CaseWireEvent,
-  labCase: LabCase,
-  change: { version: number | null; event?: CaseEventType; changedFields: string[]; previousDentistUserId?: string | null },
-): void {
+export interface CaseChange {
+  version: number | null;
+  event?: CaseEventType;
+  changedFields: string[];
+  previousDentistUserId?: string | null;
+}
+
+/** The screen event of a change: to the lab board and, when the case has one, its dentist's screen. */
+export function caseChangedEvent(type: CaseWireEvent, labCase: LabCase, change: CaseChange): ScreenEvent {
   const payload: CaseChangedV1 = {
     caseId: labCase.id,
     caseNumber: labCase.caseNumber,
@@ -64,5 +66,10 @@ export function emitCaseChanged(
   for (const dentist of new Set([labCase.dentistUserId, change.previousDentistUserId])) {
     if (dentist) targets.push(rooms.dentistCases(labCase.orgId, dentist));
   }
-  emitScreenEvent(em, { orgId: labCase.orgId, type, rooms: targets, payload: { ...payload } });
+  return { orgId: labCase.orgId, type, rooms: targets, payload: { ...payload } };
+}
+
+/** Queues the change's screen event in the change's unit of work. */
+export function emitCaseChanged(em: EntityManager, type: CaseWireEvent, labCase: LabCase, change: CaseChange): void {
+  emitScreenEvent(em, caseChangedEvent(type, labCase, change));
 }

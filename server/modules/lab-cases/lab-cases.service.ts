@@ -1,4 +1,4 @@
-import { LockMode, raw, type FilterQuery } from '@mikro-orm/core';
+import { LockMode, raw, type EntityDictionary, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { caseStatuses, type CaseStatus } from '../../../workflows/case.machine';
 import { defaultShade, shadeProblem, toothProblems, type ShadeSystem } from '../../../workflows/dental-notation';
@@ -6,7 +6,6 @@ import type { Role } from '../../../workflows/roles';
 import { ConflictError, NotFoundError, ValidationError, invalid, type FieldError } from '../../shared/errors';
 import type { Caller, Scope } from '../../shared/scope';
 import { recordAudit } from '../audit/audit.service';
-import { MembershipSchema } from '../auth/membership.entity';
 import { UserSchema, type User } from '../auth/user.entity';
 import { OrgSchema } from '../orgs/org.entity';
 import { CaseAttachmentSchema } from './case-attachment.entity';
@@ -86,11 +85,16 @@ export function caseDetail(labCase: LabCase, caller: Caller) {
   return { ...caseView(labCase), allowedEvents: allowedFor(labCase, caller) };
 }
 
-/** An active member of the acting org in `role`, with an active login; null when there is none. */
-export async function activeMember(em: EntityManager, userId: string, role: Role): Promise<User | null> {
-  const membership = await em.findOne(MembershipSchema, { userId, role, active: true });
-  if (!membership) return null;
-  return em.findOne(UserSchema, { id: userId, active: true });
+/** An active member of `orgId` in `role`, with an active login; null when there is none. One query: a transition checks its designer with it. */
+export async function activeMember(em: EntityManager, orgId: string, userId: string, role: Role): Promise<User | null> {
+  const [row] = await em.getConnection().execute<EntityDictionary<User>[]>(
+    `select u.* from memberships m join users u on u.id = m.user_id and u.active
+      where m.org_id = ? and m.user_id = ? and m.role = ? and m.active`,
+    [orgId, userId, role],
+    'all',
+    em.getTransactionContext(),
+  );
+  return row ? em.map(UserSchema, row) : null;
 }
 
 const trimmed = (text: string | null | undefined): string | null | undefined =>
@@ -178,7 +182,7 @@ async function resolveDentist(em: EntityManager, caller: Caller, dentistUserId: 
     return em.findOneOrFail(UserSchema, { id: caller.userId });
   }
   if (!dentistUserId) return null;
-  const dentist = await activeMember(em, dentistUserId, 'dentist');
+  const dentist = await activeMember(em, caller.orgId, dentistUserId, 'dentist');
   if (!dentist) problems.push({ field: 'dentistUserId', message: 'is not an active dentist of this lab' });
   return dentist;
 }

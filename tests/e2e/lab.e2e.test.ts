@@ -62,6 +62,11 @@ describe('Lab board, live for two people', () => {
     expect(await manager.page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(1);
   });
 
+  it("names another designer on the cards they hold, on a designer's board too", async () => {
+    await column(designer.page, 'in_progress').getByText('Omar Designer').first().waitFor();
+    expect(await column(designer.page, 'in_progress').getByText('Assigned', { exact: true }).count()).toBe(0);
+  });
+
   it('marks the columns a card cannot go to while it is dragged, and snaps an illegal drop back with the reason', async () => {
     const { page } = designer;
     const source = inColumn(page, 'pending_approval', 'CASE-00012');

@@ -115,3 +115,32 @@ describe('staff management', () => {
     expect(fields).toEqual(expect.arrayContaining(['email', 'name', 'role']));
   });
 });
+
+describe("a lab's designers", () => {
+  it('names every designer, former ones included, to whoever works on the cases, without contact details', async () => {
+    const lab = await seedOrg(t.orm, 'lab', ['org_admin', 'designer', 'dentist'], { staffLimits: { designer: 3 } });
+    const tokens = await tokensFor(call, lab);
+    const url = `/api/v1/orgs/${lab.orgId}/designers`;
+    const hired = await call({ method: 'POST', url: `/api/v1/orgs/${lab.orgId}/staff`, token: tokens.org_admin, payload: { email: 'leaving@lab.test', name: 'Aaron Leaving', role: 'designer', password: 'Strong-pass-42' } });
+    expect(hired.statusCode).toBe(201);
+    const left = await call({ method: 'PATCH', url: `/api/v1/orgs/${lab.orgId}/staff/${hired.json().id}`, token: tokens.org_admin, payload: { active: false } });
+    expect(left.statusCode).toBe(200);
+    for (const role of ['org_admin', 'designer', 'dentist'] as const) {
+      const response = await call({ method: 'GET', url, token: tokens[role] });
+      expect(response.statusCode, role).toBe(200);
+      expect(response.json(), role).toEqual([
+        { id: hired.json().user.id, name: 'Aaron Leaving', active: false },
+        { id: lab.members.designer.userId, name: 'designer person', active: true },
+      ]);
+    }
+  });
+
+  it('answers 401 without a token, 404 to another org, 403 to clinic roles', async () => {
+    const lab = await seedOrg(t.orm, 'lab', ['org_admin', 'designer']);
+    const url = `/api/v1/orgs/${lab.orgId}/designers`;
+    expect((await call({ method: 'GET', url })).statusCode).toBe(401);
+    expect((await call({ method: 'GET', url, token: admin })).statusCode).toBe(404);
+    const receptionist = (await tokensFor(call, otherClinic)).receptionist;
+    expect((await call({ method: 'GET', url: `/api/v1/orgs/${otherClinic.orgId}/designers`, token: receptionist })).statusCode).toBe(403);
+  });
+});

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { errorResponses, OrgParams, Uuid } from '../../shared/http-schemas';
-import { NewOrgBody, NewStaffBody, OrgBody, OrgChangesBody, RoleName, StaffBody, StaffChangesBody, StaffListBody } from './orgs.schemas';
-import { createOrg, createStaff, getOrg, listOrgs, listStaff, updateOrg, updateStaff } from './orgs.service';
+import { DesignerListBody, NewOrgBody, NewStaffBody, OrgBody, OrgChangesBody, RoleName, StaffBody, StaffChangesBody, StaffListBody } from './orgs.schemas';
+import { createOrg, createStaff, getOrg, listDesigners, listOrgs, listStaff, updateOrg, updateStaff } from './orgs.service';
 
 export const orgsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/orgs', {
@@ -39,6 +39,13 @@ export const orgsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: StaffListBody, ...errorResponses },
     },
     handler: (request) => listStaff(request.scope(), request.query),
+  });
+
+  app.get('/orgs/:orgId/designers', {
+    // Whoever works on the lab's cases sees who designs them; the staff list stays the manager's.
+    config: { access: { permission: 'case.read' } },
+    schema: { tags: ['staff'], summary: 'The lab’s designers (names only), former ones included', params: OrgParams, response: { 200: DesignerListBody, ...errorResponses } },
+    handler: (request) => listDesigners(request.scope()),
   });
 
   app.post('/orgs/:orgId/staff', {

@@ -55,6 +55,9 @@ export const StaffChangesBody = Type.Object(
   { minProperties: 1 },
 );
 
+/** A lab's designers as everyone working on its cases sees them: names for the cards, no contact details. */
+export const DesignerListBody = Type.Array(Type.Object({ id: Uuid, name: Type.String(), active: Type.Boolean() }));
+
 export const StaffListBody = Type.Object({
   items: Type.Array(StaffBody),
   limits: Type.Array(Type.Object({ role: RoleName, limit: Type.Union([Type.Integer(), Type.Null()]), active: Type.Integer() })),

@@ -148,6 +148,17 @@ export async function listStaff({ em, caller }: Scope, filter: { role?: Role; ac
   };
 }
 
+/**
+ * The lab's designers by user id, former ones included: cases keep pointing at a designer who has
+ * left, and the board should still name them.
+ */
+export async function listDesigners({ em }: Scope) {
+  const memberships = await em.find(MembershipSchema, { role: 'designer' });
+  const users = await em.find(UserSchema, { id: { $in: memberships.map((m) => m.userId) } }, { orderBy: { name: 'asc' } });
+  const activeIds = new Set(memberships.filter((m) => m.active).map((m) => m.userId));
+  return users.map((user) => ({ id: user.id, name: user.name, active: activeIds.has(user.id) && user.active }));
+}
+
 function staffView(membership: Membership, user: User) {
   return { id: membership.id, role: membership.role, active: membership.active, user: publicUser(user) };
 }

@@ -39,6 +39,7 @@ import type {
 import type {
   AuditEvent,
   AuditQuery,
+  Designer,
   Me,
   NewOrg,
   NewStaff,
@@ -87,6 +88,7 @@ export function endpoints(http: ApiClient) {
       create: (orgId: string, input: NewStaff) => http.post<StaffMember>(`${org(orgId)}/staff`, input),
       update: (orgId: string, membershipId: string, changes: StaffChanges) =>
         http.patch<StaffMember>(`${org(orgId)}/staff/${encodeURIComponent(membershipId)}`, changes),
+      designers: (orgId: string, signal?: AbortSignal) => http.get<Designer[]>(`${org(orgId)}/designers`, undefined, { signal }),
     },
     cases: {
       board: (orgId: string, filter: CaseFilter = {}, signal?: AbortSignal) => http.get<Board>(`${org(orgId)}/board`, { ...filter }, { signal }),

@@ -66,6 +66,14 @@ export interface StaffMember {
   user: User;
 }
 
+/** A lab designer as the whole lab sees them (GET /designers): a name for the cards, no contact details. */
+export interface Designer {
+  /** The user id, what cases point at. */
+  id: string;
+  name: string;
+  active: boolean;
+}
+
 export interface StaffLimitUsage {
   role: Role;
   /** null: the plan sets no limit for this role. */

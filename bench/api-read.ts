@@ -67,21 +67,22 @@ try {
     await run(server.child, { url: `${server.base}${api}/board`, headers, connections, duration: Math.min(5, seconds) });
     const profile = await server.child.call('profile-stop');
 
-    // The database's own time for the board's statements (as the ORM issues them, per column).
-    const statuses = ['new', 'in_progress', 'pending_approval', 'completed', 'sent_to_outsource'];
+    // The database's own time for a board that is not cached (as case-board.service.ts issues them):
+    // the counts grouped by status, then each column's first cards through a lateral join.
+    const cardColumns = 'id, case_number, patient_name, dentist_name, dentist_user_id, material, case_type, tooth_numbers, shade, due_date, status, delivery_status, approval_status, assigned_designer_id, is_outsourced, outsourced_to, redo_count, version';
     const sqlTimes: number[] = [];
     for (let i = 0; i < (quick ? 5 : 20); i++) {
       const start = nowMs();
-      for (const status of statuses) {
-        await db.query('select count(*) from lab_cases where org_id = $1 and status = $2', [lab.orgId, status]);
-        await db.query(
-          'select id, case_number, patient_name, dentist_name, dentist_user_id, material, case_type, tooth_numbers, shade, due_date, status, delivery_status, approval_status, assigned_designer_id, is_outsourced, outsourced_to, redo_count, version from lab_cases where org_id = $1 and status = $2 order by due_date asc, id asc limit 100',
-          [lab.orgId, status],
-        );
-      }
+      await db.query('select status, count(*)::int as count from lab_cases where org_id = $1 group by status', [lab.orgId]);
+      await db.query(
+        `select card.* from unnest($2::text[]) with ordinality as s(status, position)
+         cross join lateral (select ${cardColumns} from lab_cases where org_id = $1 and status = s.status order by due_date, id limit 100) as card
+         order by s.position, card.due_date, card.id`,
+        [lab.orgId, ['new', 'in_progress', 'pending_approval', 'completed', 'sent_to_outsource']],
+      );
       sqlTimes.push(nowMs() - start);
     }
-    const explain = (await db.query(`explain (analyze, buffers) select count(*) from lab_cases where org_id = $1 and status = 'completed'`, [lab.orgId])).rows.map((r) => r['QUERY PLAN']);
+    const explain = (await db.query('explain (analyze, buffers) select status, count(*)::int as count from lab_cases where org_id = $1 group by status', [lab.orgId])).rows.map((r) => r['QUERY PLAN']);
     await db.end();
 
     const rows = [
@@ -95,7 +96,7 @@ try {
     ];
     table(`api-read: ${caseCount.toLocaleString()} cases, ${seconds} s per run (board response ${Math.round(boardBody.length / 1024)} KB)`, rows);
     const sql = stats(sqlTimes);
-    console.log(`Board's 10 statements, run directly in sequence: p50 ${sql.p50} ms (database time + round trips, no ORM)`);
+    console.log(`An uncached board's 2 statements, run directly in sequence: p50 ${sql.p50} ms (database time + round trips, no ORM)`);
     const targets = { 'board snapshot p99 under 20 ms at 50 connections': { value: board.p99, target: 20, met: board.p99 < 20 } };
     console.log('Targets:', targets);
     writeResult(name, startedLoad, {
@@ -104,7 +105,7 @@ try {
       searchResultSizes: sizes,
       runs: results,
       boardStatementsDirectMs: sql,
-      completedCountPlan: explain,
+      boardCountPlan: explain,
       boardProfile: profile,
       targets,
       table: rows,

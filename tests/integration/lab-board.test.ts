@@ -239,7 +239,7 @@ describe('the live board’s snapshot', () => {
   it('is the same board as an object and as JSON', async () => {
     const em = t.orm.em.fork();
     const answer = await caseBoard({ em, caller: { userId: lab.members.org_admin.userId, orgId: lab.orgId, role: 'org_admin', requestId: 'test', ip: '' } }, { limit: 100 });
-    expect(JSON.parse(answer.json)).toEqual(answer.board);
+    expect(JSON.parse(answer.json.toString())).toEqual(answer.board);
     expect(answer.board).toEqual(await board());
   });
 });

@@ -13,6 +13,8 @@ export interface ScreenEvent {
 /**
  * Queues a screen event in the caller's unit of work: it commits with the change, or not at all,
  * so a screen never shows a change that was rolled back and never misses one that committed.
+ * A case transition inserts its row in its own statement instead (case-transitions.service.ts),
+ * to write everything in one round trip; the table's triggers order every insert the same way.
  */
 export function emitScreenEvent(em: EntityManager, event: ScreenEvent): void {
   em.create(OutboxEventSchema, { orgId: event.orgId, type: event.type, rooms: event.rooms, payload: event.payload });

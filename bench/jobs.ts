@@ -182,18 +182,24 @@ try {
   console.log(`  notifications worker: ${notificationJobs} jobs queued, worker started...`);
   const shipped = { ...(await throughput(worker, notificationJobs)), emailsReceived: emails, whatsappReceived: whatsapps };
 
-  // Latency: jobs added one by one at a steady rate well under the measured capacity.
+  // Latency: jobs added one by one at a steady rate well under the measured capacity, into the
+  // notifications worker and, at the same rate, into a no-op worker (what BullMQ alone gives here).
+  const ms = (values: number[]) => ({ p50: quantile(values, 0.5), p90: quantile(values, 0.9), p99: quantile(values, 0.99), max: Math.max(...values) });
   const rate = Math.max(20, Math.min(500, Math.floor(shipped.jobsPerSecond * 0.5)));
-  await worker.call('reset');
-  const count = rate * latencySeconds;
-  console.log(`  add-to-start: ${count} jobs added one at a time at ${rate}/s...`);
-  const begin = Date.now();
-  for (let i = 0; i < count; i++) {
-    const due = begin + (i * 1000) / rate;
-    if (due > Date.now()) await sleep(due - Date.now());
-    await addNotificationJobs(notifications, jobBatch(1));
-  }
-  const latencyRun = await worker.call<Drain>('drain', { count, timeoutMs: 120_000 });
+  const steady = async (target: Child, add: () => Promise<unknown>) => {
+    await target.call('reset');
+    const count = rate * latencySeconds;
+    const begin = Date.now();
+    for (let i = 0; i < count; i++) {
+      const due = begin + (i * 1000) / rate;
+      if (due > Date.now()) await sleep(due - Date.now());
+      await add();
+    }
+    const run = await target.call<Drain>('drain', { count, timeoutMs: 120_000 });
+    return { rate, jobs: run.completed, failed: run.failed, addToStart: ms(run.addToStart), addToFinish: ms(run.addToFinish) };
+  };
+  console.log(`  latency: ${rate * latencySeconds} jobs added one at a time at ${rate}/s...`);
+  const latency = await steady(worker, () => addNotificationJobs(notifications, jobBatch(1)));
   // Where the worker's time goes: a short profiled batch (not one of the figures above).
   await worker.call('reset');
   await worker.call('profile-start');
@@ -205,8 +211,15 @@ try {
   await notifications.obliterate({ force: true });
   await notifications.close();
 
-  const ms = (values: number[]) => ({ p50: quantile(values, 0.5), p90: quantile(values, 0.9), p99: quantile(values, 0.99), max: Math.max(...values) });
-  const latency = { rate, jobs: latencyRun.completed, failed: latencyRun.failed, addToStart: ms(latencyRun.addToStart), addToFinish: ms(latencyRun.addToFinish) };
+  const noopQueue = new Queue('bench-noop-latency', { connection, prefix: bullPrefix });
+  const noopWorker = await startWorker({ BENCH_JOB_MODE: 'noop', BENCH_QUEUE: 'bench-noop-latency', BENCH_CONCURRENCY: '20' });
+  await noopWorker.call('start');
+  console.log(`  latency of a no-op worker at ${rate}/s...`);
+  const noopLatency = await steady(noopWorker, () => noopQueue.add('noop', {}, { removeOnComplete: true }));
+  await noopWorker.stop();
+  await noopQueue.obliterate({ force: true });
+  await noopQueue.close();
+
   const rows = [
     { run: 'bare BullMQ no-op', concurrency: 1, jobs: noop[1]!.jobs, 'jobs/s': noop[1]!.jobsPerSecond, 'worker cores': noop[1]!.workerCores, 'CPU ms/job': noop[1]!.cpuMsPerJob, 'x BullMQ 13k anchor': round(noop[1]!.jobsPerSecond / 13_000, 3), load1: noop[1]!.load1 },
     { run: 'bare BullMQ no-op', concurrency: 20, jobs: noop[20]!.jobs, 'jobs/s': noop[20]!.jobsPerSecond, 'worker cores': noop[20]!.workerCores, 'CPU ms/job': noop[20]!.cpuMsPerJob, load1: noop[20]!.load1 },
@@ -225,16 +238,22 @@ try {
     },
   ];
   table('jobs: throughput through one worker process', rows);
-  table('jobs: latency of notification jobs added one at a time (ms, BullMQ stamps)', [
-    ...(['addToStart', 'addToFinish'] as const).map((stamp) => ({ latency: stamp, 'added/s': rate, jobs: latency.jobs, 'p50 ms': latency[stamp].p50, 'p90 ms': latency[stamp].p90, 'p99 ms': latency[stamp].p99, 'max ms': latency[stamp].max })),
-  ]);
+  const latencyRows = (
+    [
+      ['notifications', latency],
+      ['bare BullMQ no-op, c=20', noopLatency],
+    ] as const
+  ).flatMap(([run, figures]) =>
+    (['addToStart', 'addToFinish'] as const).map((stamp) => ({ run, latency: stamp, 'added/s': rate, jobs: figures.jobs, 'p50 ms': figures[stamp].p50, 'p90 ms': figures[stamp].p90, 'p99 ms': figures[stamp].p99, 'max ms': figures[stamp].max })),
+  );
+  table('jobs: latency of jobs added one at a time (ms, BullMQ stamps)', latencyRows);
   const targets = { 'at least 2,000 notification jobs/s through one worker': { value: shipped.jobsPerSecond, target: 2000, met: shipped.jobsPerSecond >= 2000 } };
   console.log('Targets:', targets);
   writeResult(name, startedLoad, {
     settings: { noopJobs, notificationJobs, latencySeconds, workerConcurrency: shipped.concurrency },
     noop,
     notifications: shipped,
-    latencyMs: latency,
+    latencyMs: { notifications: latency, noop: noopLatency },
     profile,
     targets,
     table: rows,

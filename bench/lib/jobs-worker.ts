@@ -14,6 +14,7 @@ import { SmtpSender, WhatsAppCloudSender } from '../../server/modules/notificati
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { announce, serveRequests } from './child';
 import { instrumentProcess, instrumentQueries } from './instruments';
+import { startProfiling, type Breakdown } from './profile';
 
 const mode = process.env.BENCH_JOB_MODE ?? 'noop';
 const prefix = process.env.BENCH_BULL_PREFIX!;
@@ -28,6 +29,7 @@ let lastFinish = Number.NaN;
 let addToStart: number[] = [];
 let addToFinish: number[] = [];
 let email: SmtpSender | null = null;
+let stopProfile: (() => Promise<Breakdown>) | null = null;
 const orm = mode === 'notifications' ? await openOrm(process.env.BENCH_DATABASE_URL!, Number(process.env.BENCH_POOL ?? 10)) : null;
 
 function watch(w: Worker): void {
@@ -43,11 +45,29 @@ function watch(w: Worker): void {
   w.on('failed', () => failed++);
 }
 
+/** Where a notification job's CPU goes, by who is on the stack: the two sends, the SQL, BullMQ. */
+const jobGroups: Record<string, (url: string) => boolean> = {
+  'nodemailer (email send)': (url) => url.includes('/node_modules/nodemailer/'),
+  'undici fetch (WhatsApp send)': (url) => url.includes('/undici'),
+  'SQL (@mikro-orm, knex, pg)': (url) => /\/node_modules\/(@mikro-orm|knex|tarn|pg)/.test(url),
+  'bullmq + ioredis': (url) => /\/node_modules\/(bullmq|ioredis)\//.test(url),
+  dataloader: (url) => url.includes('/node_modules/dataloader/'),
+  'server/modules/notifications': (url) => url.includes('/server/modules/notifications/'),
+};
+
 const lag = monitorEventLoopDelay({ resolution: 1 });
 serveRequests(
   {
     ...instrumentProcess(lag),
     ...instrumentQueries(),
+    'profile-start': async () => {
+      stopProfile = await startProfiling(jobGroups);
+    },
+    'profile-stop': async () => {
+      const summary = await stopProfile?.();
+      stopProfile = null;
+      return summary;
+    },
     start: async () => {
       if (mode === 'notifications') {
         email = new SmtpSender(process.env.BENCH_SMTP_URL!);

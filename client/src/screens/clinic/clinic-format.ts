@@ -1,4 +1,4 @@
-import type { Vitals, WaitEstimate } from '../../lib/api';
+import { ApiError, messageOf, type Vitals, type WaitEstimate } from '../../lib/api';
 
 /** "8 min", "1 h 05 min". */
 export function minutes(value: number | null | undefined): string {
@@ -78,4 +78,10 @@ export function fieldMessages(fields: Record<string, string>): Record<string, st
     out[last] ??= message;
   }
   return out;
+}
+
+/** What a refused form shows: the server's field errors beside their fields, or one problem above them. */
+export function submitFailure(error: unknown): { errors: Record<string, string>; problem: string } {
+  if (error instanceof ApiError && error.status === 400 && error.fields.length) return { errors: fieldMessages(error.fieldErrors()), problem: 'Check the highlighted fields.' };
+  return { errors: {}, problem: messageOf(error) };
 }

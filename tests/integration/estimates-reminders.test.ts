@@ -73,6 +73,23 @@ describe('wait estimates', () => {
     // Fifteen minutes into a 20-minute habit: about five to go for the next patient, 25 for the one after.
     expect(Object.values(stored!.byVisit).map((range) => range.p50).sort((a, b) => a - b)).toEqual([5, 25]);
   });
+
+  it('quote an urgent check-in next and leave room for more urgent patients in the quotes behind it', async () => {
+    const em = () => {
+      const fork = t.orm.em.fork();
+      fork.setFilterParams(tenantFilter, { orgId: c.org.orgId });
+      return fork;
+    };
+    const before = await recomputeWaitEstimate(em(), c.org.orgId, c.drA.professionalId);
+    const urgent = await walkIn(call, c, (await registerPatient(call, c)).id, c.drA.professionalId, { priority: 1 });
+    const after = await recomputeWaitEstimate(em(), c.org.orgId, c.drA.professionalId);
+    const waiting = Object.entries(before!.byVisit).sort(([, a], [, b]) => a.p50 - b.p50);
+    expect(waiting.map(([, range]) => range.p50)).toEqual([5, 25]);
+    // The urgent patient goes in next; one of today's check-ins was urgent, so the two behind allow for another.
+    expect(after!.byVisit[urgent.id]!.p50).toBe(5);
+    expect(after!.byVisit[waiting[0]![0]]!.p50).toBeGreaterThanOrEqual(25);
+    expect(after!.byVisit[waiting[1]![0]]!.p50).toBeGreaterThan(45);
+  });
 });
 
 describe('reminders', () => {

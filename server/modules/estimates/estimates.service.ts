@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { clinicDay } from '../appointments/clinic-calendar';
+import { clinicDay, dayBounds } from '../appointments/clinic-calendar';
 import { ConsultationSessionSchema } from '../consultations/consultation-session.entity';
 import { ProfessionalProfileSchema } from '../professionals/professional-profile.entity';
 import { announcePublicScreens } from '../public-screens/public-screens.service';
@@ -18,8 +18,8 @@ const historyDays = 14;
 /** The same queue always gets the same quote: the resampling is seeded by the professional. */
 const seedOf = (professionalId: string) => createHash('sha256').update(professionalId).digest().readUInt32LE(0);
 
-/** What the estimator needs to know of one doctor's day, read in `em`'s org. */
-export async function queueState(em: EntityManager, professionalId: string, now: Date): Promise<{ state: QueueState; queue: { id: string }[] } | null> {
+/** What the estimator needs to know of one doctor's day, read in `em`'s org; `orgId` filters the raw SQL, which the tenant filter does not reach. */
+export async function queueState(em: EntityManager, orgId: string, professionalId: string, now: Date): Promise<{ state: QueueState; queue: { id: string }[] } | null> {
   const professional = await em.findOne(ProfessionalProfileSchema, { id: professionalId });
   if (!professional) return null;
   const sessions = await em.find(
@@ -31,15 +31,28 @@ export async function queueState(em: EntityManager, professionalId: string, now:
   const queue = await em.find(
     VisitSchema,
     { professionalId, status: { $in: [...queuedVisitStatuses] } },
-    { orderBy: [{ status: 'asc' }, { priority: 'desc' }, { checkedInAt: 'asc' }, { id: 'asc' }], fields: ['id'] },
+    { orderBy: [{ status: 'asc' }, { priority: 'desc' }, { checkedInAt: 'asc' }, { id: 'asc' }], fields: ['id', 'status', 'priority'] },
   );
-  const today = clinicDay(now);
+  const checkInDays = await em.getConnection().execute<{ check_ins: number; urgent: number; minutes: number }[]>(
+    `select count(*)::int as check_ins, (count(*) filter (where priority > 0))::int as urgent,
+            extract(epoch from max(checked_in_at) - min(checked_in_at))::float8 / 60 as minutes
+       from visits where org_id = ? and professional_id = ? and checked_in_at >= ? and checked_in_at <= ?
+      group by ticket_day`,
+    [orgId, professionalId, new Date(now.getTime() - historyDays * 86_400_000), now],
+    'all',
+    em.getTransactionContext(),
+  );
+  const today = dayBounds(clinicDay(now)).start.getTime();
+  const daysAgo = (instant: Date) => Math.round((today - dayBounds(clinicDay(instant)).start.getTime()) / 86_400_000);
   return {
     queue,
     state: {
-      durations: sessions.map((s) => ({ minutes: (s.completedAt!.getTime() - s.startedAt.getTime()) / 60_000, today: clinicDay(s.completedAt!) === today })),
+      durations: sessions.map((s) => ({ minutes: (s.completedAt!.getTime() - s.startedAt.getTime()) / 60_000, daysAgo: daysAgo(s.completedAt!) })),
       inProgressElapsed: open ? (now.getTime() - open.startedAt.getTime()) / 60_000 : null,
       queueLength: queue.length,
+      // The queue is in calling order, called first and then urgent: the two make up its head.
+      calledOrUrgent: queue.filter((visit) => visit.status === 'called' || visit.priority > 0).length,
+      checkInDays: checkInDays.map((day) => ({ checkIns: day.check_ins, urgent: day.urgent, minutes: day.minutes })),
     },
   };
 }
@@ -50,7 +63,7 @@ export async function queueState(em: EntityManager, professionalId: string, now:
  */
 export async function recomputeWaitEstimate(em: EntityManager, orgId: string, professionalId: string, now = new Date()): Promise<WaitEstimate | null> {
   return em.transactional(async (tx) => {
-    const read = await queueState(tx, professionalId, now);
+    const read = await queueState(tx, orgId, professionalId, now);
     if (!read) return null;
     const estimate = estimateWaits(read.state, seedOf(professionalId));
     const byVisit = Object.fromEntries(read.queue.map((visit, i) => [visit.id, estimate.byPosition[i]!]));

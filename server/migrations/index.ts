@@ -5,6 +5,7 @@ import { Migration0003LabCases } from './0003-lab-cases';
 import { Migration0004Clinic } from './0004-clinic';
 import { Migration0005Displays } from './0005-displays';
 import { Migration0006Workers } from './0006-workers';
+import { Migration0007VisitCheckIns } from './0007-visit-check-ins';
 
 /** Listed explicitly so the same build runs under tsx, vitest and bundlers without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const migrationsList: MigrationObject[] = [
   { name: '0004-clinic', class: Migration0004Clinic },
   { name: '0005-displays', class: Migration0005Displays },
   { name: '0006-workers', class: Migration0006Workers },
+  { name: '0007-visit-check-ins', class: Migration0007VisitCheckIns },
 ];

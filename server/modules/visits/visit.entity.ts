@@ -43,7 +43,7 @@ export const VisitSchema = defineEntity({
     version: p.integer().version(),
   }),
   uniques: [{ properties: ['orgId', 'ticketDay', 'ticketNumber'] }],
-  indexes: [{ properties: ['orgId', 'doctorUserId', 'status'] }, { properties: ['orgId', 'patientId', 'checkedInAt'] }, { properties: ['orgId', 'status'] }],
+  indexes: [{ properties: ['orgId', 'doctorUserId', 'status'] }, { properties: ['orgId', 'patientId', 'checkedInAt'] }, { properties: ['orgId', 'status'] }, { properties: ['orgId', 'professionalId', 'checkedInAt'] }],
 });
 export type Visit = InferEntity<typeof VisitSchema>;
 

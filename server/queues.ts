@@ -8,12 +8,14 @@ import type { NotificationJob } from './modules/notifications/notification-rules
 import { SmtpSender, WhatsAppCloudSender } from './modules/notifications/providers';
 import { createEstimatesQueue, scheduleEstimates, startEstimatesWorker, type EstimateJob } from './modules/estimates/estimates.queue';
 import { createRemindersQueue, startRemindersWorker } from './modules/reminders/reminders.queue';
+import { createPublicScreensQueue, schedulePublicScreens, startPublicScreensWorker, type PublicScreensJob } from './modules/public-screens/public-screens.queue';
 import type { CommittedEvent } from './modules/realtime/outbox';
 
 export interface Queues {
   notifications: Queue<NotificationJob>;
   estimates: Queue<EstimateJob>;
   reminders: Queue;
+  publicScreens: Queue<PublicScreensJob>;
   close: () => Promise<void>;
 }
 
@@ -31,12 +33,14 @@ export function openQueues(config: Config): Queues {
   const notifications = createNotificationsQueue(connection, prefix);
   const estimates = createEstimatesQueue(connection, prefix);
   const reminders = createRemindersQueue(connection, prefix);
+  const publicScreens = createPublicScreensQueue(connection, prefix);
   return {
     notifications,
     estimates,
     reminders,
+    publicScreens,
     close: async () => {
-      await Promise.all([notifications.close(), estimates.close(), reminders.close()]);
+      await Promise.all([notifications.close(), estimates.close(), reminders.close(), publicScreens.close()]);
       await connection.quit().catch(() => undefined);
     },
   };
@@ -44,12 +48,17 @@ export function openQueues(config: Config): Queues {
 
 /** What the outbox dispatcher hands each committed batch to, besides the screens. */
 export function outboxSinks(queues: Queues): ((events: CommittedEvent[]) => Promise<void>)[] {
-  return [(events) => enqueueNotifications(queues.notifications, events), (events) => scheduleEstimates(queues.estimates, events)];
+  return [
+    (events) => enqueueNotifications(queues.notifications, events),
+    (events) => scheduleEstimates(queues.estimates, events),
+    (events) => schedulePublicScreens(queues.publicScreens, events),
+  ];
 }
 
 /**
- * The consumers: sending notifications, recomputing wait quotes, hourly reminders. Closing waits
- * for the jobs in hand to finish (BullMQ's worker.close), so a deploy loses nothing.
+ * The consumers: sending notifications, recomputing wait quotes, hourly reminders, refreshing the
+ * waiting-room displays and status pages. Closing waits for the jobs in hand to finish (BullMQ's
+ * worker.close), so a deploy loses nothing.
  */
 export async function startWorkers(orm: MikroORM, config: Config, queues: Queues, logger: FastifyBaseLogger): Promise<() => Promise<void>> {
   const connection = bullConnection(config);
@@ -62,6 +71,7 @@ export async function startWorkers(orm: MikroORM, config: Config, queues: Queues
     startNotificationsWorker(orm, { email, whatsapp }, connection, prefix, logger),
     await startEstimatesWorker(orm, queues.estimates, connection, prefix, logger),
     await startRemindersWorker(orm, queues.reminders, queues.notifications, connection, prefix, logger),
+    startPublicScreensWorker(orm, connection, prefix, logger),
   ];
   return async () => {
     await Promise.all(workers.map((worker) => worker.close()));

@@ -4,12 +4,14 @@ import { dispatcherFor, listen, until, watch } from '../helpers/live';
 import { normalVitals, ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
 import type { OutboxDispatcher } from '../../server/modules/realtime/outbox.dispatcher';
 import type { DisplayBoard, VisitStatus } from '../../server/modules/public-screens/public-screens.service';
+import { startWorkers } from '../../server/queues';
 
 let t: TestApp;
 let call: Call;
 let c: Clinic;
 let url: string;
 let dispatcher: OutboxDispatcher;
+let stopWorkers: () => Promise<void>;
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -18,8 +20,10 @@ beforeAll(async () => {
   url = await listen(t.app);
   dispatcher = dispatcherFor(t);
   await dispatcher.start();
+  stopWorkers = await startWorkers(t.orm, t.config, t.queues, t.app.log);
 });
 afterAll(async () => {
+  await stopWorkers();
   await dispatcher.stop();
   await t.close();
 });
@@ -56,7 +60,8 @@ describe('waiting-room displays and status pages', () => {
     await ok(call({ method: 'POST', url: c.url('/queue/me/call-next'), token: c.drA.token }));
     await until(() => status.events.some((e) => e.payload.status === 'called'), 10_000, 'the patient to be called');
 
-    await until(() => screen.events.length >= 6, 10_000, 'display events');
+    const latestBoard = () => (screen.events.at(-1)?.payload ?? screen.snapshots[0]!.snapshot) as DisplayBoard;
+    await until(() => latestBoard().nowCalling[0]?.ticket === second.ticketNumber, 10_000, 'the display to call the second ticket');
     const boards = [screen.snapshots[0]!.snapshot, ...screen.events.map((e) => e.payload as unknown as DisplayBoard)];
     const latest = boards.at(-1)!;
     expect(latest.nowCalling[0]).toMatchObject({ ticket: second.ticketNumber, room: 'Room 1' });
@@ -77,6 +82,29 @@ describe('waiting-room displays and status pages', () => {
       expect(JSON.stringify(board)).not.toContain('initials');
     }
     for (const watched of [screen, narrow, status]) watched.stop();
+  });
+
+  it('are refreshed after a call commits, not inside the call: its transaction writes no display or status page', async () => {
+    const display = await createDisplay('ticket', [c.drB.professionalId]);
+    const screen = watch<DisplayBoard>(url, { displayToken: display.token }, { kind: 'display' });
+    await screen.waitForSnapshot();
+    const waiting = await walkIn(call, c, (await registerPatient(call, c)).id, c.drB.professionalId);
+    const behind = await walkIn(call, c, (await registerPatient(call, c)).id, c.drB.professionalId);
+    const page = watch<VisitStatus>(url, { statusToken: behind.statusToken }, { kind: 'visit-status' });
+    const { position } = await page.waitForSnapshot();
+    const called = await ok(call({ method: 'POST', url: c.url('/queue/me/call-next'), token: c.drB.token }));
+    // Rows written by one transaction share its xmin: the call's own rows are its queue events.
+    const written = await t.orm.em.getConnection().execute<{ type: string }[]>(
+      `select type from outbox_events where org_id = ? and xmin = (select xmin from outbox_events
+         where org_id = ? and type = 'queue.changed.v1' and payload->>'visitId' = ? and payload->>'status' = 'called')
+       order by type`,
+      [c.org.orgId, c.org.orgId, called.id],
+    );
+    expect(written.map((row) => row.type)).toEqual(['queue.changed.v1', 'visit.updated.v1']);
+    await until(() => screen.events.some((e) => (e.payload as unknown as DisplayBoard).nowCalling[0]?.ticket === called.ticketNumber), 10_000, 'the display to show the call');
+    await until(() => page.events.some((e) => e.payload.position === position! - 1), 10_000, 'the status page to move up');
+    for (const watched of [screen, page]) watched.stop();
+    for (const id of new Set([called.id, waiting.id, behind.id])) await ok(call({ method: 'POST', url: c.url(`/visits/${id}/events`), token: c.tokens.receptionist, payload: { type: 'noShow' } }));
   });
 
   it('gives a display token nothing but its own screen', async () => {

@@ -3,7 +3,6 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { clinicDay, dayBounds } from '../appointments/clinic-calendar';
 import { ConsultationSessionSchema } from '../consultations/consultation-session.entity';
 import { ProfessionalProfileSchema } from '../professionals/professional-profile.entity';
-import { announcePublicScreens } from '../public-screens/public-screens.service';
 import { emitScreenEvent } from '../realtime/outbox';
 import { rooms } from '../realtime/rooms';
 import { VisitSchema } from '../visits/visit.entity';
@@ -58,8 +57,9 @@ export async function queueState(em: EntityManager, orgId: string, professionalI
 }
 
 /**
- * Recomputes and stores one professional's wait quote, and pushes it to the reception, the doctor's
- * own screen, the waiting-room displays and the patients' status pages, in one transaction.
+ * Recomputes and stores one professional's wait quote, and pushes it to the reception and the doctor's
+ * own screen in one transaction; its event has the public-screens job refresh the displays and the
+ * patients' status pages.
  */
 export async function recomputeWaitEstimate(em: EntityManager, orgId: string, professionalId: string, now = new Date()): Promise<WaitEstimate | null> {
   return em.transactional(async (tx) => {
@@ -76,7 +76,6 @@ export async function recomputeWaitEstimate(em: EntityManager, orgId: string, pr
       rooms: [rooms.reception(orgId), rooms.doctorQueue(orgId, professional.userId)],
       payload: { professionalId, newArrival: estimate.newArrival, byVisit, basis: estimate.basis, computedAt: now.toISOString() },
     });
-    await announcePublicScreens(tx, orgId, professionalId);
     await tx.flush();
     return stored;
   });

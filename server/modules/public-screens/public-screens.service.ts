@@ -51,6 +51,8 @@ interface QueueView {
   initials: Map<string, string | undefined>;
 }
 
+const isQueued = (status: string) => (queuedVisitStatuses as readonly string[]).includes(status);
+
 const initialsOf = (fullName: string) =>
   fullName
     .split(/\s+/)
@@ -123,10 +125,13 @@ export async function displayBoard(em: EntityManager, display: Display): Promise
   };
 }
 
-/** One patient's status page. */
+/** One patient's status page. Out of the queue it has no place to compute, so the queue is not read. */
 export async function visitStatus(em: EntityManager, visit: Visit): Promise<VisitStatus> {
   const org = await em.findOneOrFail(OrgSchema, { id: visit.orgId });
-  return statusIn(await queueView(em, [visit.professionalId], false), org.name, visit);
+  if (isQueued(visit.status)) return statusIn(await queueView(em, [visit.professionalId], false), org.name, visit);
+  const professional = await em.findOne(ProfessionalProfileSchema, { id: visit.professionalId });
+  const professionals = professional?.active ? [professional] : [];
+  return statusIn({ professionals, queues: new Map(), estimates: new Map(), initials: new Map() }, org.name, visit);
 }
 
 function statusIn(view: QueueView, clinicName: string, visit: Visit): VisitStatus {
@@ -147,29 +152,55 @@ function statusIn(view: QueueView, clinicName: string, visit: Visit): VisitStatu
 }
 
 /**
- * After a change to a professional's queue (a call, a check-in, a new estimate): fresh boards for
- * every display that shows that queue, and fresh status pages for everyone in it. Called inside
- * the change's transaction, so the screens' events commit with it.
+ * Orders an org's public-screen writers: refreshes take it exclusively, one at a time, so the last
+ * board a display gets is read after every change before it (a display may list several queues);
+ * a transition writing a status page in its own transaction takes it shared (see announceVisitStatus).
  */
-export async function announcePublicScreens(em: EntityManager, orgId: string, professionalId: string, alsoVisit?: Visit): Promise<void> {
-  await em.flush();
-  const displays = await em.find(DisplaySchema, { active: true });
-  for (const display of displays) {
-    if (display.professionalIds.length && !display.professionalIds.includes(professionalId)) continue;
-    emitScreenEvent(em, { orgId, type: displayUpdated, rooms: [rooms.display(display.id)], payload: { ...(await displayBoard(em, display)) } });
-  }
-  const org = await em.findOneOrFail(OrgSchema, { id: orgId });
-  const view = await queueView(em, [professionalId], false);
-  const inQueue = view.queues.get(professionalId) ?? [];
-  const watched = alsoVisit && !inQueue.some((v) => v.id === alsoVisit.id) ? [...inQueue, alsoVisit] : inQueue;
-  for (const visit of watched) {
-    emitScreenEvent(em, { orgId, type: statusUpdated, rooms: [rooms.visitStatus(visit.id)], payload: { ...statusIn(view, org.name, visit) } });
-  }
+const screensLock = 0x0c05_5c5e;
+
+async function lockScreens(em: EntityManager, orgId: string, mode: 'exclusive' | 'shared'): Promise<void> {
+  const lock = mode === 'exclusive' ? 'pg_advisory_xact_lock' : 'pg_advisory_xact_lock_shared';
+  await em.getConnection().execute(`select ${lock}(?, hashtext(?))`, [screensLock, orgId], 'all', em.getTransactionContext());
 }
 
-/** A fresh status page for one visit that changed outside any queue (printed, dispensed, closed...). */
+/**
+ * Fresh boards for every display that shows a professional's queue, and fresh status pages for
+ * everyone in it, read after the changes that made them stale (a call, a check-in, a new wait
+ * quote). Run by the public-screens job, off the request that changed the queue. Returns how many
+ * screen events it wrote.
+ */
+export async function refreshPublicScreens(em: EntityManager, orgId: string, professionalId: string): Promise<number> {
+  return em.transactional(async (tx) => {
+    await lockScreens(tx, orgId, 'exclusive');
+    let written = 0;
+    const displays = await tx.find(DisplaySchema, { active: true });
+    for (const display of displays) {
+      if (display.professionalIds.length && !display.professionalIds.includes(professionalId)) continue;
+      emitScreenEvent(tx, { orgId, type: displayUpdated, rooms: [rooms.display(display.id)], payload: { ...(await displayBoard(tx, display)) } });
+      written++;
+    }
+    const view = await queueView(tx, [professionalId], false);
+    const inQueue = view.queues.get(professionalId) ?? [];
+    if (inQueue.length) {
+      const org = await tx.findOneOrFail(OrgSchema, { id: orgId });
+      for (const visit of inQueue) {
+        emitScreenEvent(tx, { orgId, type: statusUpdated, rooms: [rooms.visitStatus(visit.id)], payload: { ...statusIn(view, org.name, visit) } });
+        written++;
+      }
+    }
+    return written;
+  });
+}
+
+/**
+ * A fresh status page for one visit that is not in a queue (in consultation, printed, dispensed,
+ * closed...), written in the transaction that moved it. A refresh that read it while it was still
+ * queued must not publish after it: the shared lock waits for a refresh in flight to commit first,
+ * and a refresh starting later waits for this transaction, then no longer finds the visit queued.
+ */
 export async function announceVisitStatus(em: EntityManager, visit: Visit): Promise<void> {
   await em.flush();
+  await lockScreens(em, visit.orgId, 'shared');
   emitScreenEvent(em, { orgId: visit.orgId, type: statusUpdated, rooms: [rooms.visitStatus(visit.id)], payload: { ...(await visitStatus(em, visit)) } });
 }
 

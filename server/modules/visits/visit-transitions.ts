@@ -6,7 +6,7 @@ import type { Caller } from '../../shared/scope';
 import { recordAudit } from '../audit/audit.service';
 import { PatientSchema } from '../patients/patient.entity';
 import { ProfessionalProfileSchema } from '../professionals/professional-profile.entity';
-import { announcePublicScreens, announceVisitStatus } from '../public-screens/public-screens.service';
+import { announceVisitStatus } from '../public-screens/public-screens.service';
 import { emitScreenEvent } from '../realtime/outbox';
 import { rooms } from '../realtime/rooms';
 import { VisitTransitionSchema, type Visit } from './visit.entity';
@@ -113,8 +113,10 @@ export async function announceVisit(em: EntityManager, visit: Visit, change: { f
       rooms: [rooms.reception(visit.orgId), rooms.doctorQueue(visit.orgId, visit.doctorUserId)],
       payload: { professionalId: visit.professionalId, doctorUserId: visit.doctorUserId, visitId: visit.id, status: visit.status },
     });
-    // The queue moved: every display and everyone's status page in it, this patient's included.
-    await announcePublicScreens(em, visit.orgId, visit.professionalId, visit);
+    // The queue moved: queue.changed has the public-screens job refresh the displays and the pages
+    // of everyone waiting, after this commits. A visit that left the queue is not among them, so
+    // its own page is written here.
+    if (!(queuedVisitStatuses as readonly string[]).includes(visit.status)) await announceVisitStatus(em, visit);
   } else {
     await announceVisitStatus(em, visit);
   }

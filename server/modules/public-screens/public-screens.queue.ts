@@ -1,0 +1,69 @@
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { FastifyBaseLogger } from 'fastify';
+import { tenantFilter } from '../../db/orm';
+import type { CommittedEvent } from '../realtime/outbox';
+import { refreshPublicScreens } from './public-screens.service';
+
+export const publicScreensQueueName = 'public-screens';
+
+export interface PublicScreensJob {
+  orgId: string;
+  professionalId: string;
+}
+
+/**
+ * What makes a professional's displays and status pages stale: their queue moved, or their wait
+ * quote was recomputed.
+ */
+const staleningEvents = new Set(['queue.changed.v1', 'estimates.updated.v1']);
+
+/**
+ * How long the first change waits for the ones right behind it (a call, then the next check-in):
+ * short enough that a display's "now calling" still follows the call at once. Not a debounce that
+ * restarts with each change: a busy queue is refreshed at least this often, never postponed.
+ */
+const settleMs = 150;
+
+export function createPublicScreensQueue(connection: ConnectionOptions, prefix: string): Queue<PublicScreensJob> {
+  return new Queue<PublicScreensJob>(publicScreensQueueName, {
+    connection,
+    prefix,
+    defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 200 }, removeOnComplete: 1000, removeOnFail: 1000 },
+  });
+}
+
+/**
+ * The outbox dispatcher's sink: a committed change to a professional's queue or quote schedules one
+ * refresh of that professional's public screens. Changes while a refresh is waiting join it (it
+ * reads after them); a change while one runs gets exactly one more after it, so none is missed and
+ * one professional's refreshes never overlap.
+ */
+export async function schedulePublicScreens(queue: Queue<PublicScreensJob>, events: CommittedEvent[]): Promise<void> {
+  const stale = new Map<string, PublicScreensJob>();
+  for (const event of events) {
+    if (!staleningEvents.has(event.type) || typeof event.payload.professionalId !== 'string') continue;
+    stale.set(event.payload.professionalId, { orgId: event.orgId, professionalId: event.payload.professionalId });
+  }
+  for (const job of stale.values()) {
+    await queue.add('public-screens.refresh', job, {
+      delay: settleMs,
+      deduplication: { id: `public-screens.${job.professionalId}`, keepLastIfActive: true },
+    });
+  }
+}
+
+export function startPublicScreensWorker(orm: MikroORM, connection: ConnectionOptions, prefix: string, logger: FastifyBaseLogger) {
+  const worker = new Worker<PublicScreensJob>(
+    publicScreensQueueName,
+    async (job) => {
+      const em = orm.em.fork();
+      em.setFilterParams(tenantFilter, { orgId: job.data.orgId });
+      return refreshPublicScreens(em, job.data.orgId, job.data.professionalId);
+    },
+    { connection, prefix, concurrency: 4 },
+  );
+  worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err }, 'public screens refresh failed'));
+  worker.on('error', (err) => logger.warn({ err }, 'public screens worker error'));
+  return worker;
+}

@@ -76,7 +76,7 @@ describe(notificationProcessor.name, () => {
       // Another org's appointment named in this clinic's job: not this clinic's to read.
       appointmentJob(c, theirs.id, 'email', 'patient'),
     ];
-    const malformed = { ...appointmentJob(c, 'not-a-uuid', 'email', 'patient') };
+    const malformed = appointmentJob(c, 'not-a-uuid', 'email', 'patient');
     const run = notificationProcessor(t.orm, senders);
     const execute = vi.spyOn(t.orm.em.getConnection(), 'execute');
     const outcomes = await Promise.allSettled([...jobs, malformed].map((job) => run(asJob(job))));

@@ -111,8 +111,13 @@ try {
         if (status !== 200) refused++;
       },
     };
-    const transitions = (connections: number, duration: number) =>
-      run(server.child, { url: server.base, connections, duration, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, requests: [request] });
+    const transitions = async (connections: number, duration: number) => {
+      // A run that ends drops the responses still in flight, though the server committed them: read
+      // the cases' versions again, or the next pass over those cases would be refused as stale.
+      const { rows } = await db.query<{ id: string; version: number }>('select id, version from lab_cases where id = any($1)', [caseIds]);
+      for (const row of rows) versions.set(row.id, row.version);
+      return run(server.child, { url: server.base, connections, duration, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, requests: [request] });
+    };
     const backlog = async () => Number((await db.query<{ n: string }>('select count(*) as n from outbox_events where published_at is null')).rows[0]!.n);
     const commits = async () => Number((await db.query<{ n: string }>('select xact_commit as n from pg_stat_database where datname = current_database()')).rows[0]!.n);
 

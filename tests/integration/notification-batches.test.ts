@@ -114,6 +114,17 @@ describe(notificationProcessor.name, () => {
     expect(sent).toEqual([]);
   });
 
+  it('sends nothing about a patient whose record was deleted after the booking', async () => {
+    const booked = await book(c, { fullName: 'Del Eted', email: 'deleted@example.test', phone: '+5511922226666', consentEmail: true, consentWhatsapp: true }, 'Crown');
+    await ok(call({ method: 'DELETE', url: c.url(`/patients/${booked.patientId}`), token: c.tokens.org_admin }), 204);
+    sent.length = 0;
+    const jobs = [appointmentJob(c, booked.id, 'email', 'patient'), appointmentJob(c, booked.id, 'whatsapp', 'patient')];
+    const run = notificationProcessor(t.orm, senders);
+    expect(await Promise.all(jobs.map((job) => run(asJob(job))))).toEqual(['skipped', 'skipped']);
+    expect((await rowsOf(jobs.map(jobKey))).map((row) => row.skip_reason)).toEqual(['the patient or professional no longer exists', 'the patient or professional no longer exists']);
+    expect(sent).toEqual([]);
+  });
+
   it('records a failed send as retrying, then failed on the last attempt, and a late failure never over a sent row', async () => {
     const patient = await book(c, { fullName: 'Fia Flaky', phone: '+5511922226666', consentWhatsapp: true }, 'Bridge');
     const status = async (job: NotificationJob) => (await rowsOf([jobKey(job)]))[0]!.status;

@@ -48,7 +48,7 @@ const wantedJoin = 'join unnest(array[?]::uuid[], array[?]::uuid[]) as wanted(id
 const clinicPeople = `p.full_name as patient_name, p.email as patient_email, p.phone as patient_phone, p.consent_email, p.consent_whatsapp,
        pp.display_name as professional_name, pp.room, u.email as professional_email`;
 const clinicPeopleJoins = `join orgs o on o.id = s.org_id
-  left join patients p on p.id = s.patient_id and p.org_id = s.org_id
+  left join patients p on p.id = s.patient_id and p.org_id = s.org_id and p.deleted_at is null
   left join professional_profiles pp on pp.id = s.professional_id and pp.org_id = s.org_id
   left join users u on u.id = pp.user_id`;
 
@@ -93,6 +93,7 @@ export function deliveryResolver(orm: MikroORM): (job: NotificationJob) => Promi
 
 function clinicDelivery(job: NotificationJob, row: ClinicSubjectRow | null): Delivery {
   if (!row) return { skip: 'the subject no longer exists' };
+  // A deleted patient's record is kept for the clinic's history, but they hear nothing more from it.
   if (row.patient_name === null || row.professional_name === null) return { skip: 'the patient or professional no longer exists' };
   const facts: MessageFacts = {
     orgName: row.org_name,

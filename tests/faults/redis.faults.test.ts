@@ -36,7 +36,7 @@ beforeAll(async () => {
   stopWorkers = await startWorkers(t.orm, t.config, t.queues, t.app.log);
   // The producers and the app's own Redis connection have no error listener in the product (see
   // docs/RELIABILITY.md), so BullMQ and ioredis print every failed reconnection to stderr: count them here.
-  for (const emitter of [t.redis, t.queues.notifications, t.queues.estimates, t.queues.reminders] as NodeJS.EventEmitter[]) {
+  for (const emitter of [t.redis, t.queues.notifications, t.queues.estimates, t.queues.reminders, t.queues.publicScreens] as NodeJS.EventEmitter[]) {
     emitter.on('error', () => reconnectErrors++);
   }
 });

@@ -15,15 +15,20 @@ const minBatchGapMs = 10;
 const writerLockTries = 4;
 const writerLockRetryMs = 1;
 
-/** A borrowed database connection: the dispatcher shares the app's pool (one connection on PGlite). */
+/** A connection borrowed from the app's pool (on PGlite, its one session). */
 export interface BorrowedConnection {
   query: pg.ClientBase['query'];
   release(): void;
 }
 
 export interface DispatcherOptions {
+  /** Where batches are published when there is no `listenUrl`. */
   connect: () => Promise<BorrowedConnection>;
-  /** A URL to LISTEN on with a connection of its own; null polls only (an embedded PGlite has one session). */
+  /**
+   * A URL for connections of the dispatcher's own: one to LISTEN on, one to publish through, so a
+   * batch never queues behind requests for the app's pool while writes keep it busy. Null polls
+   * only and publishes through `connect` (an embedded PGlite has one session).
+   */
   listenUrl: string | null;
   redis: Redis;
   /** The Redis channel prefix the Socket.IO adapter listens on. */
@@ -69,12 +74,16 @@ interface OutboxRow {
  * Several processes may run a dispatcher: a transaction-scoped advisory lock lets one publish at a
  * time; the others find it taken and wait for the next wake-up.
  *
- * Cost: a batch is the same ~9 round trips whatever its size, so under sustained writes NOTIFYs
- * are coalesced (a short settle, then at most one batch every few ms) instead of one batch per
- * commit; an idle dispatcher still starts within `settleMs` of a commit.
+ * Keeping up with sustained writes: a batch is eight round trips whatever its size, so NOTIFYs are
+ * coalesced (a short settle, then at most one batch every `minBatchGapMs`) instead of one batch
+ * per commit, and an idle dispatcher still starts within `settleMs` of a commit. Batches go
+ * through a connection of the dispatcher's own: borrowed from the app's pool, each one queued
+ * behind the requests whose commits it was woken for.
  */
 export class OutboxDispatcher {
   private readonly emitter: Emitter;
+  /** One connection; the pool replaces it when it dies (a PostgreSQL restart). */
+  private readonly publisher: pg.Pool | null;
   private listener: pg.Client | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -86,6 +95,8 @@ export class OutboxDispatcher {
 
   constructor(private readonly options: DispatcherOptions) {
     this.emitter = new Emitter(options.redis, { key: options.channel });
+    this.publisher = options.listenUrl ? new pg.Pool({ connectionString: options.listenUrl, max: 1, idleTimeoutMillis: 0 }) : null;
+    this.publisher?.on('error', (err) => options.logger.warn({ err }, 'outbox publishing connection lost; a new one is opened for the next batch'));
   }
 
   async start(): Promise<void> {
@@ -140,11 +151,12 @@ export class OutboxDispatcher {
     if (this.notified) clearTimeout(this.notified);
     await this.running;
     await this.listener?.end().catch(() => undefined);
+    await this.publisher?.end().catch(() => undefined);
   }
 
   /** Publishes up to one batch; returns how many events it published. */
   async publishBatch(): Promise<number> {
-    const client = await this.options.connect();
+    const client = this.publisher ? await this.publisher.connect() : await this.options.connect();
     try {
       await client.query('begin');
       const { rows: [lock] } = await client.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1) as locked', [outboxDispatcherLock]);

@@ -3,7 +3,9 @@ import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-
 import { dispatcherFor, listen, until, watch } from '../helpers/live';
 import { normalVitals, ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
 import type { OutboxDispatcher } from '../../server/modules/realtime/outbox.dispatcher';
-import type { DisplayBoard, VisitStatus } from '../../server/modules/public-screens/public-screens.service';
+import { screensLock, statusUpdated, type DisplayBoard, type VisitStatus } from '../../server/modules/public-screens/public-screens.service';
+import { emitScreenEvent } from '../../server/modules/realtime/outbox';
+import { rooms } from '../../server/modules/realtime/rooms';
 import { startWorkers } from '../../server/queues';
 
 let t: TestApp;
@@ -105,6 +107,52 @@ describe('waiting-room displays and status pages', () => {
     await until(() => page.events.some((e) => e.payload.position === position! - 1), 10_000, 'the status page to move up');
     for (const watched of [screen, page]) watched.stop();
     for (const id of new Set([called.id, waiting.id, behind.id])) await ok(call({ method: 'POST', url: c.url(`/visits/${id}/events`), token: c.tokens.receptionist, payload: { type: 'noShow' } }));
+  });
+
+  it('write the page of a patient leaving the queue after any refresh still in flight', async () => {
+    await walkIn(call, c, (await registerPatient(call, c)).id, c.drB.professionalId);
+    const called = await ok(call({ method: 'POST', url: c.url('/queue/me/call-next'), token: c.drB.token }));
+    // A refresh that read the queue before the patient went in: it holds the org's screens lock and
+    // has written their page as it was.
+    let held!: () => void;
+    let release!: () => void;
+    const lockHeld = new Promise<void>((resolve) => (held = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const refresh = t.orm.em.fork().transactional(async (tx) => {
+      await tx.getConnection().execute('select pg_advisory_xact_lock(?, hashtext(?))', [screensLock, c.org.orgId], 'all', tx.getTransactionContext());
+      emitScreenEvent(tx, { orgId: c.org.orgId, type: statusUpdated, rooms: [rooms.visitStatus(called.id)], payload: { status: 'called' } });
+      await tx.flush();
+      held();
+      await released;
+    });
+    await lockHeld;
+    const started = call({ method: 'POST', url: c.url(`/visits/${called.id}/start`), token: c.drB.token, payload: {} });
+    // The transition waits for the refresh (a shared request behind its exclusive hold).
+    const sql = t.orm.em.getConnection();
+    const transitionsWaiting = async () => {
+      const [row] = await sql.execute<{ count: string }[]>(
+        `select count(*) from pg_locks where locktype = 'advisory' and not granted and mode = 'ShareLock' and classid = ? and objsubid = 2
+           and database = (select oid from pg_database where datname = current_database())`,
+        [screensLock],
+      );
+      return Number(row!.count);
+    };
+    const deadline = Date.now() + 10_000;
+    while ((await transitionsWaiting()) === 0) {
+      if (Date.now() > deadline) {
+        release();
+        throw new Error('the start did not wait for the refresh in flight');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    release();
+    await refresh;
+    await ok(started);
+    const page = await sql.execute<{ status: string }[]>(
+      "select payload->>'status' as status from outbox_events where org_id = ? and type = 'status.updated.v1' and ? = any(rooms) order by id",
+      [c.org.orgId, rooms.visitStatus(called.id)],
+    );
+    expect(page.at(-1)!.status).toBe('in_consultation');
   });
 
   it('gives a display token nothing but its own screen', async () => {

@@ -156,7 +156,7 @@ function statusIn(view: QueueView, clinicName: string, visit: Visit): VisitStatu
  * board a display gets is read after every change before it (a display may list several queues);
  * a transition writing a status page in its own transaction takes it shared (see announceVisitStatus).
  */
-const screensLock = 0x0c05_5c5e;
+export const screensLock = 0x0c05_5c5e;
 
 async function lockScreens(em: EntityManager, orgId: string, mode: 'exclusive' | 'shared'): Promise<void> {
   const lock = mode === 'exclusive' ? 'pg_advisory_xact_lock' : 'pg_advisory_xact_lock_shared';

@@ -3,11 +3,12 @@ import type { Queue } from 'bullmq';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config';
+import { reportRedisOutages } from './redis-outages';
 import { createNotificationsQueue, enqueueNotifications, startNotificationsWorker } from './modules/notifications/notifications.queue';
 import type { NotificationJob } from './modules/notifications/notification-rules';
 import { SmtpSender, WhatsAppCloudSender } from './modules/notifications/providers';
-import { createEstimatesQueue, scheduleEstimates, startEstimatesWorker, type EstimateJob } from './modules/estimates/estimates.queue';
-import { createRemindersQueue, startRemindersWorker } from './modules/reminders/reminders.queue';
+import { createEstimatesQueue, scheduleEstimates, scheduleEstimatesSweep, startEstimatesWorker, type EstimateJob } from './modules/estimates/estimates.queue';
+import { createRemindersQueue, scheduleHourlyReminders, startRemindersWorker } from './modules/reminders/reminders.queue';
 import { createPublicScreensQueue, schedulePublicScreens, startPublicScreensWorker, type PublicScreensJob } from './modules/public-screens/public-screens.queue';
 import type { CommittedEvent } from './modules/realtime/outbox';
 
@@ -16,6 +17,8 @@ export interface Queues {
   estimates: Queue<EstimateJob>;
   reminders: Queue;
   publicScreens: Queue<PublicScreensJob>;
+  /** Logs the producers' Redis outages, once as each starts and ends. */
+  reportOutages: (logger: FastifyBaseLogger) => void;
   close: () => Promise<void>;
 }
 
@@ -39,6 +42,7 @@ export function openQueues(config: Config): Queues {
     estimates,
     reminders,
     publicScreens,
+    reportOutages: (logger) => reportRedisOutages(logger, 'queue producers', connection, [notifications, estimates, reminders, publicScreens]),
     close: async () => {
       await Promise.all([notifications.close(), estimates.close(), reminders.close(), publicScreens.close()]);
       await connection.quit().catch(() => undefined);
@@ -67,10 +71,15 @@ export async function startWorkers(orm: MikroORM, config: Config, queues: Queues
   const whatsapp = config.whatsappApiUrl ? new WhatsAppCloudSender(config.whatsappApiUrl, config.whatsappToken) : null;
   if (!email) logger.warn('SMTP_URL is not set: email notifications are recorded as skipped');
   if (!whatsapp) logger.warn('WHATSAPP_API_URL is not set: WhatsApp notifications are recorded as skipped');
+  const schedule = () => Promise.all([scheduleEstimatesSweep(queues.estimates), scheduleHourlyReminders(queues.reminders)]);
+  await schedule();
+  // A Redis restarted without persistence comes back without the repeating jobs: put them back each
+  // time the connection is ready again (upserting a schedule that exists changes nothing).
+  connection.on('ready', () => void schedule().catch((err) => logger.warn({ err }, 'could not restore the repeating jobs; the next reconnection tries again')));
   const workers = [
     startNotificationsWorker(orm, { email, whatsapp }, connection, prefix, logger),
-    await startEstimatesWorker(orm, queues.estimates, connection, prefix, logger),
-    await startRemindersWorker(orm, queues.reminders, queues.notifications, connection, prefix, logger),
+    startEstimatesWorker(orm, connection, prefix, logger),
+    startRemindersWorker(orm, queues.notifications, connection, prefix, logger),
     startPublicScreensWorker(orm, connection, prefix, logger),
   ];
   return async () => {

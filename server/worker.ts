@@ -11,6 +11,7 @@ try {
   const logger = pino(loggerOptions(config.logLevel));
   const orm = await openOrm(config.databaseUrl, config.databasePoolMax);
   const queues = openQueues(config);
+  queues.reportOutages(logger);
   const stopWorkers = await startWorkers(orm, config, queues, logger);
   logger.info('workers started');
   closeWithGrace({ delay: 30_000 }, async ({ err, signal }) => {

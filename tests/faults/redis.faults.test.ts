@@ -34,8 +34,8 @@ beforeAll(async () => {
   dispatcher = dispatcherFor(t);
   await dispatcher.start();
   stopWorkers = await startWorkers(t.orm, t.config, t.queues, t.app.log);
-  // The producers and the app's own Redis connection have no error listener in the product (see
-  // docs/RELIABILITY.md), so BullMQ and ioredis print every failed reconnection to stderr: count them here.
+  // Every failed reconnection is an error event; the product logs one line as an outage starts and one
+  // as it ends (server/redis-outages.ts): count the events here to set beside those lines.
   for (const emitter of [t.redis, t.queues.notifications, t.queues.estimates, t.queues.reminders, t.queues.publicScreens] as NodeJS.EventEmitter[]) {
     emitter.on('error', () => reconnectErrors++);
   }
@@ -109,6 +109,8 @@ describe('Redis stopped while the desk keeps working', () => {
     await redis.start();
     const outageMs = Date.now() - outageStarted;
     await until(() => board.client.state === 'live', 20_000, 'the screen to be live again');
+    // It came back empty: the repeating jobs are scheduled again without a restart.
+    await until(async () => (await t.queues.estimates.getJobSchedulers()).length === 1 && (await t.queues.reminders.getJobSchedulers()).length === 1, 20_000, 'the repeating jobs to be scheduled again');
     const roomEvents = await count('select count(*) as n from outbox_events where rooms @> array[?]::text[]', [rooms.reception(c.org.orgId)]);
     const expected = roomEvents - startSeq;
     await board.waitForEvents(expected, 20_000);
@@ -130,6 +132,12 @@ describe('Redis stopped while the desk keeps working', () => {
     );
     expect(Number(sent!.other)).toBe(0);
     expect(Number(sent!.sent)).toBe(whatsapp.messages.length);
+    // However many reconnections failed, the outage is one line as it starts and one as it ends, per connection.
+    for (const name of ['api', 'queue producers']) {
+      expect(t.logs().split(`${name}: Redis is unreachable`).length - 1, name).toBe(1);
+      expect(t.logs().split(`${name}: Redis answers again`).length - 1, name).toBe(1);
+    }
+    expect(reconnectErrors).toBeGreaterThan(2);
     console.info(
       `faults/redis: outage ${(outageMs / 1000).toFixed(1)} s; ${written} changes waited in the outbox; screen states ${[...new Set(states)].join(' -> ')}; ` +
         `${board.events.length} events on the board (seq ${startSeq + 1}..${startSeq + expected}), 0 lost, 0 duplicated (${received} pushed on the socket); ` +

@@ -39,11 +39,15 @@ export async function scheduleEstimates(queue: Queue<EstimateJob>, events: Commi
 }
 
 /**
- * Recomputes on demand, and every minute for every busy queue: the consultation in progress
- * keeps running, so a quote goes stale even when nothing else happens.
+ * Every minute, every busy queue: the consultation in progress keeps running, so a quote goes stale
+ * even when nothing else happens.
  */
-export async function startEstimatesWorker(orm: MikroORM, queue: Queue<EstimateJob>, connection: ConnectionOptions, prefix: string, logger: FastifyBaseLogger) {
+export async function scheduleEstimatesSweep(queue: Queue<EstimateJob>): Promise<void> {
   await queue.upsertJobScheduler('estimates.sweep', { every: 60_000 }, { name: 'estimates.sweep', data: { orgId: '', professionalId: '' } });
+}
+
+/** Recomputes on demand, and for the sweep. */
+export function startEstimatesWorker(orm: MikroORM, connection: ConnectionOptions, prefix: string, logger: FastifyBaseLogger) {
   const worker = new Worker<EstimateJob>(
     estimatesQueueName,
     async (job) => {

@@ -15,8 +15,11 @@ export function createRemindersQueue(connection: ConnectionOptions, prefix: stri
  * Hourly, so a reminder is at most an hour late after a restart; running more often sends nothing
  * twice, since each notification's key holds the case's day or the appointment's id.
  */
-export async function startRemindersWorker(orm: MikroORM, queue: Queue, notifications: Queue<NotificationJob>, connection: ConnectionOptions, prefix: string, logger: FastifyBaseLogger) {
+export async function scheduleHourlyReminders(queue: Queue): Promise<void> {
   await queue.upsertJobScheduler('reminders.hourly', { every: 3_600_000 }, { name: 'reminders.run' });
+}
+
+export function startRemindersWorker(orm: MikroORM, notifications: Queue<NotificationJob>, connection: ConnectionOptions, prefix: string, logger: FastifyBaseLogger) {
   const worker = new Worker(
     remindersQueueName,
     async () => {

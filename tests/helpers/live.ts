@@ -5,7 +5,7 @@ import { buildApp } from '../../server/app';
 import { borrowConnection } from '../../server/db/orm';
 import { socketChannel } from '../../server/modules/realtime/envelope';
 import { OutboxDispatcher, type DispatcherOptions } from '../../server/modules/realtime/outbox.dispatcher';
-import { openQueues, outboxSinks } from '../../server/queues';
+import { openQueues, outboxSinks, startWorkers } from '../../server/queues';
 import { LiveClient, type Envelope, type Topic } from '../../client/src/lib/live/live-client';
 import type { TestApp } from './test-app';
 
@@ -27,6 +27,17 @@ export function dispatcherFor(t: TestApp, overrides: Partial<DispatcherOptions> 
     sinks: outboxSinks(t.queues),
     ...overrides,
   });
+}
+
+/** What a server process runs beside the app: the outbox dispatcher and the workers. Resolves to their stop. */
+export async function startBackground(t: TestApp): Promise<() => Promise<void>> {
+  const dispatcher = dispatcherFor(t);
+  await dispatcher.start();
+  const stopWorkers = await startWorkers(t.orm, t.config, t.queues, t.app.log);
+  return async () => {
+    await stopWorkers();
+    await dispatcher.stop();
+  };
 }
 
 /** A second server instance on the same database and Redis: what another process would be. */

@@ -1,29 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rooms } from '../../server/modules/realtime/rooms';
-import type { OutboxDispatcher } from '../../server/modules/realtime/outbox.dispatcher';
-import { startWorkers } from '../../server/queues';
 import { login } from '../helpers/factories';
-import { dispatcherFor } from '../helpers/live';
+import { startBackground } from '../helpers/live';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
 import { inMinutes, normalVitals, ok, outbox, seedClinic, type Clinic } from './clinic-support';
 
 let t: TestApp;
 let call: Call;
 let c: Clinic;
-let dispatcher: OutboxDispatcher;
-let stopWorkers: () => Promise<void>;
+let stopBackground: () => Promise<void>;
 
 beforeAll(async () => {
   t = await createTestApp();
   call = caller(t.app);
   c = await seedClinic(t, call, 'Riverside Dental Clinic');
-  dispatcher = dispatcherFor(t);
-  await dispatcher.start();
-  stopWorkers = await startWorkers(t.orm, t.config, t.queues, t.app.log);
+  stopBackground = await startBackground(t);
 });
 afterAll(async () => {
-  await stopWorkers();
-  await dispatcher.stop();
+  await stopBackground();
   await t.close();
 });
 

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
-import { dispatcherFor, listen, until, watch } from '../helpers/live';
+import { listen, startBackground, until, watch } from '../helpers/live';
 import { seedOrg, tokensFor } from '../helpers/factories';
 import { ok, registerPatient, seedClinic, onDay, walkIn, type Clinic } from './clinic-support';
-import type { OutboxDispatcher } from '../../server/modules/realtime/outbox.dispatcher';
-import { startWorkers } from '../../server/queues';
 import { recomputeWaitEstimate } from '../../server/modules/estimates/estimates.service';
 import { appointmentReminders, labCaseReminders } from '../../server/modules/reminders/reminders.service';
 import { jobKey } from '../../server/modules/notifications/notification-rules';
@@ -13,8 +11,7 @@ import { tenantFilter } from '../../server/db/orm';
 let t: TestApp;
 let call: Call;
 let c: Clinic;
-let dispatcher: OutboxDispatcher;
-let stopWorkers: () => Promise<void>;
+let stopBackground: () => Promise<void>;
 let url: string;
 
 beforeAll(async () => {
@@ -22,13 +19,10 @@ beforeAll(async () => {
   call = caller(t.app);
   c = await seedClinic(t, call);
   url = await listen(t.app);
-  dispatcher = dispatcherFor(t);
-  await dispatcher.start();
-  stopWorkers = await startWorkers(t.orm, t.config, t.queues, t.app.log);
+  stopBackground = await startBackground(t);
 });
 afterAll(async () => {
-  await stopWorkers();
-  await dispatcher.stop();
+  await stopBackground();
   await t.close();
 });
 

@@ -1,32 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
-import { dispatcherFor, listen, until, watch } from '../helpers/live';
+import { listen, startBackground, until, watch } from '../helpers/live';
 import { normalVitals, ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
-import type { OutboxDispatcher } from '../../server/modules/realtime/outbox.dispatcher';
 import { screensLock, statusUpdated, type DisplayBoard, type VisitStatus } from '../../server/modules/public-screens/public-screens.service';
 import { emitScreenEvent } from '../../server/modules/realtime/outbox';
 import { rooms } from '../../server/modules/realtime/rooms';
-import { startWorkers } from '../../server/queues';
 
 let t: TestApp;
 let call: Call;
 let c: Clinic;
 let url: string;
-let dispatcher: OutboxDispatcher;
-let stopWorkers: () => Promise<void>;
+let stopBackground: () => Promise<void>;
 
 beforeAll(async () => {
   t = await createTestApp();
   call = caller(t.app);
   c = await seedClinic(t, call);
   url = await listen(t.app);
-  dispatcher = dispatcherFor(t);
-  await dispatcher.start();
-  stopWorkers = await startWorkers(t.orm, t.config, t.queues, t.app.log);
+  stopBackground = await startBackground(t);
 });
 afterAll(async () => {
-  await stopWorkers();
-  await dispatcher.stop();
+  await stopBackground();
   await t.close();
 });
 
@@ -54,15 +48,18 @@ describe('waiting-room displays and status pages', () => {
     const before = await status.waitForSnapshot();
     expect(before).toMatchObject({ ticket: second.ticketNumber, room: 'Room 1', status: 'waiting', position: 2 });
 
+    const latestBoard = () => (screen.events.at(-1)?.payload ?? screen.snapshots[0]!.snapshot) as DisplayBoard;
     const called = await ok(call({ method: 'POST', url: c.url('/queue/me/call-next'), token: c.drA.token }));
     expect(called.id).toBe(first.id);
+    // As in the room: the consultation starts once the patient has seen the call (screens are refreshed
+    // a moment after a change, so a state that lasts less than that may never be shown).
+    await until(() => latestBoard().nowCalling[0]?.ticket === first.ticketNumber, 10_000, 'the display to call the first ticket');
     await ok(call({ method: 'POST', url: c.url(`/visits/${first.id}/start`), token: c.drA.token, payload: {} }));
     await until(() => status.events.some((e) => e.payload.position === 1), 10_000, 'the status page to move up');
     await ok(call({ method: 'POST', url: c.url(`/visits/${first.id}/complete`), token: c.drA.token, payload: {} }));
     await ok(call({ method: 'POST', url: c.url('/queue/me/call-next'), token: c.drA.token }));
     await until(() => status.events.some((e) => e.payload.status === 'called'), 10_000, 'the patient to be called');
 
-    const latestBoard = () => (screen.events.at(-1)?.payload ?? screen.snapshots[0]!.snapshot) as DisplayBoard;
     await until(() => latestBoard().nowCalling[0]?.ticket === second.ticketNumber, 10_000, 'the display to call the second ticket');
     const boards = [screen.snapshots[0]!.snapshot, ...screen.events.map((e) => e.payload as unknown as DisplayBoard)];
     const latest = boards.at(-1)!;

@@ -6,9 +6,10 @@
  * recipient, event-loop lag, CPU and memory per socket.
  * Baseline, same run, same client processes: a bare Socket.IO server broadcasting an envelope of
  * the same size to the same number of plain socket.io-client sockets on an HTTP POST.
- * Tunings tried on the baseline (which isolates the Socket.IO layer): bufferutil on/off (WebSocket
- * masking; utf-8-validate is not loaded by ws 8 on Node 20, which has buffer.isUtf8) and releasing
- * each connection's HTTP request (memory per socket).
+ * Tunings tried on the baseline (which isolates the Socket.IO layer): releasing each connection's
+ * HTTP request (memory per socket), and bufferutil on/off (WebSocket masking) when it is installed
+ * to try (it is not a dependency; utf-8-validate is not loaded by ws 8 on Node 20, which has
+ * buffer.isUtf8).
  *
  * Clients run in two child processes, servers in their own; the open-files limit is raised for each.
  */
@@ -198,7 +199,9 @@ try {
   // Tunings, on the baseline at one size.
   console.log(`Tunings on the bare server at ${tuningSize} clients`);
   const keepRequest = await bareRun('request kept', { BENCH_RELEASE_REQUEST: '0' }, {}, [tuningSize]);
-  const noBufferutil = await bareRun('no bufferutil', { BENCH_RELEASE_REQUEST: '1', WS_NO_BUFFER_UTIL: '1' }, { WS_NO_BUFFER_UTIL: '1' }, [tuningSize]);
+  // bufferutil is not a dependency (it did not help, see docs/BENCHMARKS.md): compared only where someone installed it to try.
+  const withBufferutil = bufferutilInstalled();
+  const noBufferutil = withBufferutil ? await bareRun('no bufferutil', { BENCH_RELEASE_REQUEST: '1', WS_NO_BUFFER_UTIL: '1' }, { WS_NO_BUFFER_UTIL: '1' }, [tuningSize]) : null;
   const withTunings = bare[tuningSize] ?? (await bareRun('tuned', { BENCH_RELEASE_REQUEST: '1' }, {}, [tuningSize]))[tuningSize]!;
 
   const rowsOut = sizes.flatMap((size) => {
@@ -250,9 +253,9 @@ try {
   });
   table(`fanout: ${rate} changes/s, ${seconds} s per size (latency: HTTP change -> receipt by the last client)`, rowsOut);
   const tuningRows = [
-    { variant: 'bufferutil + request released (kept)', ...tuningRow(withTunings) },
+    { variant: `request released (kept)${withBufferutil ? ', bufferutil' : ', bufferutil not installed'}`, ...tuningRow(withTunings) },
     { variant: 'request kept (no release)', ...tuningRow(keepRequest[tuningSize]!) },
-    { variant: 'no bufferutil (WS_NO_BUFFER_UTIL=1)', ...tuningRow(noBufferutil[tuningSize]!) },
+    ...(noBufferutil ? [{ variant: 'no bufferutil (WS_NO_BUFFER_UTIL=1)', ...tuningRow(noBufferutil[tuningSize]!) }] : []),
   ];
   table(`fanout tunings on the bare server, ${tuningSize} clients`, tuningRows);
 
@@ -268,10 +271,10 @@ try {
   };
   console.log('Targets:', targets);
   writeResult(name, startedLoad, {
-    settings: { sizes, rate, seconds, clientProcesses, tuningSize, bufferutil: bufferutilInstalled() },
+    settings: { sizes, rate, seconds, clientProcesses, tuningSize, bufferutil: withBufferutil },
     cuspid: ours,
     bare,
-    tunings: { tuned: withTunings, requestKept: keepRequest[tuningSize], noBufferutil: noBufferutil[tuningSize] },
+    tunings: { tuned: withTunings, requestKept: keepRequest[tuningSize], noBufferutil: noBufferutil?.[tuningSize] ?? null },
     targets,
     table: rowsOut,
   });

@@ -165,24 +165,6 @@ try {
       await sleep(1000);
     }
 
-    // Diagnostic: the dispatcher on a connection of its own (not borrowed from the request pool).
-    await sleep(1000);
-    await server.child.stop();
-    server = await startAppServer(database.url, database.redisPrefix, { BENCH_DISPATCHER_CONNECTION: 'own' });
-    token = await loginToken(server.base, lab.adminEmail);
-    await transitions(5, 2);
-    // The dispatcher-off runs left their events unpublished: let this dispatcher drain them first.
-    for (let i = 0; i < 30 && (await backlog()) > 0; i++) await sleep(500);
-    const ownConnection: Record<number, LoadFigures & { backlogAfter: number; drainSeconds: number }> = {};
-    for (const clients of clientCounts) {
-      console.log(`  diagnostic: dispatcher on its own connection, ${clients} clients, ${seconds} s...`);
-      const figures = await transitions(clients, seconds);
-      const backlogAfter = await backlog();
-      const drainStart = Date.now();
-      while ((await backlog()) > 0 && Date.now() - drainStart < 30_000) await sleep(100);
-      ownConnection[clients] = { ...figures, backlogAfter, drainSeconds: round((Date.now() - drainStart) / 1000, 1) };
-      await sleep(1000);
-    }
     await db.end();
 
     const rows = clientCounts.flatMap((clients) => [
@@ -194,12 +176,6 @@ try {
       },
       { run: 'pgbench simple-update', conns: clients, 'req/s': base[clients]!.tps, 'p50 ms': base[clients]!.p50, 'p99 ms': base[clients]!.p99, 'max ms': base[clients]!.max, load1: base[clients]!.load1 },
       { ...row('diagnostic: dispatcher off', withoutDispatcher[clients]!), 'x pgbench tps': round(withoutDispatcher[clients]!.reqPerSec / base[clients]!.tps, 3) },
-      {
-        ...row('diagnostic: dispatcher, own connection', ownConnection[clients]!),
-        'x pgbench tps': round(ownConnection[clients]!.reqPerSec / base[clients]!.tps, 3),
-        'outbox backlog': ownConnection[clients]!.backlogAfter,
-        'drain s': ownConnection[clients]!.drainSeconds,
-      },
     ]);
     table(`transition: ${caseCount.toLocaleString()} cases, ${seconds} s per run (req/s = transitions/s; pgbench: tps)`, rows);
     console.log(`Committed transitions after the measured runs: ${committed}; refused or failed requests in them: ${refusedInRuns}`);
@@ -210,7 +186,7 @@ try {
       'p99 under 25 ms at 10 clients': { value: ten.p99, target: 25, met: ten.p99 < 25 },
     };
     console.log('Targets:', targets);
-    writeResult(name, startedLoad, { settings: { caseCount, seconds, clientCounts, poolMax: 10 }, transitions: ours, pgbench: base, withoutDispatcher, dispatcherOwnConnection: ownConnection, committed, refused: refusedInRuns, profile, targets, table: rows });
+    writeResult(name, startedLoad, { settings: { caseCount, seconds, clientCounts, poolMax: 10 }, transitions: ours, pgbench: base, withoutDispatcher, committed, refused: refusedInRuns, profile, targets, table: rows });
   } finally {
     await sleep(2000);
     await server.child.stop();

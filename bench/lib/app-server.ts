@@ -11,7 +11,6 @@
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify from 'fastify';
-import pg from 'pg';
 import { Redis } from 'ioredis';
 import { buildApp } from '../../server/app';
 import { loadConfig } from '../../server/config';
@@ -43,16 +42,11 @@ const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
 const queues = openQueues(config);
 const app = await buildApp({ config, orm, redis, queues });
 await app.listen({ host: '127.0.0.1', port: 0 });
-// BENCH_DISPATCHER_CONNECTION=own: a diagnostic giving the dispatcher a connection of its own
-// instead of one borrowed from the request pool (a proposed fix, measured). It publishes one batch
-// at a time, so one connection is enough.
-const ownConnection = process.env.BENCH_DISPATCHER_CONNECTION === 'own' ? new pg.Client({ connectionString: config.databaseUrl }) : null;
-await ownConnection?.connect();
 const dispatcher =
   process.env.BENCH_DISPATCHER === '0'
     ? null
     : new OutboxDispatcher({
-        connect: ownConnection ? async () => Object.assign(ownConnection, { release: () => undefined }) : borrowConnection(orm),
+        connect: borrowConnection(orm),
         listenUrl: config.databaseUrl,
         redis,
         channel: socketChannel(config.redisPrefix),
@@ -79,7 +73,6 @@ serveRequests(
   },
   async () => {
     await dispatcher?.stop();
-    await ownConnection?.end();
     await hello?.close();
     await app.close();
     await queues.close();

@@ -58,6 +58,16 @@ describe('auth', () => {
     expect(response.json().message).toMatch(/expired/);
   });
 
+  it('refuses a token that expires after it was accepted (verified tokens are cached only until their expiry)', async () => {
+    const token = t.app.jwt.sign({ sub: lab.members.org_admin.userId, typ: 'access' }, { expiresIn: 1 } as never);
+    expect((await call({ method: 'GET', url: '/api/v1/auth/me', token })).statusCode).toBe(200);
+    const { exp } = t.app.jwt.decode<{ exp: number }>(token)!;
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+    const response = await call({ method: 'GET', url: '/api/v1/auth/me', token });
+    expect(response.statusCode).toBe(401);
+    expect(response.json().message).toMatch(/expired/);
+  });
+
   it('rotates refresh tokens, and reusing a spent one revokes the whole family', async () => {
     const first = await login(call, lab.members.org_admin.email);
     const second = await call({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: first.refreshToken } });

@@ -35,7 +35,7 @@ export interface LiveClientOptions {
   url?: string;
   /** Called at every (re)connection, so a refreshed access token is used. */
   auth: () => Promise<Record<string, unknown>> | Record<string, unknown>;
-  /** Called when the server drops the socket (e.g. the access token expired) before reconnecting. */
+  /** Called before reconnecting when the server drops the socket or refuses the token (e.g. it expired). */
   onAuthExpired?: () => Promise<void>;
   transports?: ('websocket' | 'polling')[];
 }
@@ -87,10 +87,13 @@ export class LiveClient {
         void Promise.resolve(options.onAuthExpired?.()).finally(() => this.socket.connect());
       }
     });
-    this.socket.on('connect_error', () => {
+    this.socket.on('connect_error', (error) => {
       this.setState(this.socket.active ? 'reconnecting' : 'offline');
       if (!this.socket.active) {
-        void Promise.resolve(options.onAuthExpired?.()).finally(() => setTimeout(() => this.socket.connect(), 1000));
+        // The handshake was refused. Only 'unauthorized' calls for a fresh token; 'unavailable' (the
+        // server has lost Redis for now) is simply tried again.
+        const renewed = error.message === 'unauthorized' ? options.onAuthExpired?.() : undefined;
+        void Promise.resolve(renewed).finally(() => setTimeout(() => this.socket.connect(), 1000));
       }
     });
     this.socket.on('event', (envelope: Envelope) => this.receive(envelope));

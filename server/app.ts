@@ -99,7 +99,7 @@ export async function buildApp({ config, orm, redis, queues, logStream }: AppDep
   await app.register(inputHygienePlugin);
   await app.register(dbPlugin, { orm });
   await app.register(redisPlugin, { redis, queues });
-  await app.register(authPlugin, { secret: config.jwtSecret, accessTokenTtlSeconds: config.accessTokenTtlSeconds });
+  await app.register(authPlugin, { secret: config.jwtSecret, accessTokenTtlSeconds: config.accessTokenTtlSeconds, listenUrl: config.outboxListen ? config.databaseUrl : null });
   await app.register(openapiPlugin);
   await app.register(realtimePlugin, { redis, channel: socketChannel(config.redisPrefix), topics, principalFromToken, corsOrigins: config.corsOrigins });
 

@@ -6,6 +6,7 @@ import { Migration0004Clinic } from './0004-clinic';
 import { Migration0005Displays } from './0005-displays';
 import { Migration0006Workers } from './0006-workers';
 import { Migration0007VisitCheckIns } from './0007-visit-check-ins';
+import { Migration0008AccessChanges } from './0008-access-changes';
 
 /** Listed explicitly so the same build runs under tsx, vitest and bundlers without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -16,4 +17,5 @@ export const migrationsList: MigrationObject[] = [
   { name: '0005-displays', class: Migration0005Displays },
   { name: '0006-workers', class: Migration0006Workers },
   { name: '0007-visit-check-ins', class: Migration0007VisitCheckIns },
+  { name: '0008-access-changes', class: Migration0008AccessChanges },
 ];

@@ -3,7 +3,7 @@ import jwt from '@fastify/jwt';
 import type { FastifyRequest } from 'fastify';
 import type { Role } from '../../workflows/roles';
 import { isAllowed, type Action } from '../modules/auth/permissions';
-import { activeMemberships } from '../modules/auth/memberships';
+import { MembershipCache } from '../modules/auth/membership-cache';
 import { tenantFilter } from '../db/orm';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../shared/errors';
 import type { Caller, Scope } from '../shared/scope';
@@ -60,8 +60,8 @@ async function authenticate(request: FastifyRequest): Promise<string> {
   }
 }
 
-export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number }>(
-  async (app, { secret, accessTokenTtlSeconds }) => {
+export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number; listenUrl: string | null }>(
+  async (app, { secret, accessTokenTtlSeconds, listenUrl }) => {
     await app.register(jwt, {
       secret,
       sign: { expiresIn: accessTokenTtlSeconds, algorithm: 'HS256' },
@@ -69,6 +69,9 @@ export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number }>(
       // with every request of a session, and checking its HMAC each time was ~4% of a request's CPU.
       verify: { algorithms: ['HS256'], cache: 10_000 },
     });
+    const memberships = new MembershipCache(listenUrl, app.log);
+    await memberships.start(app.orm);
+    app.addHook('onClose', () => memberships.stop());
     app.decorateRequest('userId', null);
     app.decorateRequest('caller', null);
     app.decorateRequest('scope', function (this: FastifyRequest): Scope {
@@ -98,14 +101,14 @@ export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number }>(
         const orgId = (request.params as { orgId?: string }).orgId;
         if (orgId !== undefined) {
           if (!uuidPattern.test(orgId)) throw new NotFoundError('Organisation');
-          const [membership] = await activeMemberships(request.em, userId, orgId);
+          const [membership] = await memberships.lookup(request.em, userId, orgId);
           if (!membership) throw new NotFoundError('Organisation');
           if (!isAllowed(membership.role, action)) throw new ForbiddenError(`The ${membership.role} role may not ${action}`);
           bindCaller(request, userId, orgId, membership.role);
           return;
         }
-        const memberships = await activeMemberships(request.em, userId);
-        const allowed = memberships.find((m) => isAllowed(m.role, action));
+        const callerMemberships = await memberships.lookup(request.em, userId);
+        const allowed = callerMemberships.find((m) => isAllowed(m.role, action));
         if (!allowed) throw new ForbiddenError(`Your roles may not ${action}`);
         bindCaller(request, userId, allowed.orgId, allowed.role);
       };

@@ -11,6 +11,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import pg from 'pg';
 import { inject } from 'vitest';
 import { adminUrl, cloneTemplate, dropDatabase, withAdmin } from '../helpers/databases';
+import { until } from '../helpers/until';
 
 export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -23,13 +24,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { until };
 
 const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 

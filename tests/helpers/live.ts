@@ -8,6 +8,7 @@ import { OutboxDispatcher, type DispatcherOptions } from '../../server/modules/r
 import { openQueues, outboxSinks, startWorkers } from '../../server/queues';
 import { LiveClient, type Envelope, type Topic } from '../../client/src/lib/live/live-client';
 import type { TestApp } from './test-app';
+import { until } from './until';
 
 export async function listen(app: FastifyInstance): Promise<string> {
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -66,14 +67,6 @@ export interface Watched<TSnapshot = unknown> {
   waitForEvents(count: number, ms?: number): Promise<Envelope[]>;
   waitForSnapshot(ms?: number): Promise<TSnapshot>;
   stop(): void;
-}
-
-async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** A live client (the one the Svelte app uses) watching one topic, recording all it gets. */

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveClient } from '../../client/src/lib/live/live-client';
-import { until } from '../helpers/live';
+import { until } from '../helpers/until';
 
 const closers: (() => void)[] = [];
 afterEach(() => {

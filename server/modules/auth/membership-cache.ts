@@ -1,0 +1,95 @@
+import pg from 'pg';
+import { LRUCache } from 'lru-cache';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { FastifyBaseLogger } from 'fastify';
+import { activeMemberships, type ActiveMembership } from './memberships';
+import { MembershipSchema } from './membership.entity';
+import { UserSchema } from './user.entity';
+import { OrgSchema } from '../orgs/org.entity';
+
+const accessChannel = 'cuspid_access';
+
+/**
+ * Remembers the answers of the per-request access check (`activeMemberships`), which was one of a
+ * board's two statements and one of a transition's four. It may only answer from memory while it
+ * hears every change: a trigger on memberships, users and orgs NOTIFYs `cuspid_access` at each
+ * commit (migration 0008) and every process drops all it remembers; this process's own writes
+ * through the ORM drop it at once, before their commit. An answer read while a change came in is
+ * not kept (the generation moved), and while the LISTEN connection is down nothing is remembered
+ * or answered from memory. Without a LISTEN URL (an embedded PGlite) it always asks the database.
+ */
+export class MembershipCache {
+  private readonly answers = new LRUCache<string, ActiveMembership[]>({ max: 50_000, ttl: 60_000 });
+  private generation = 0;
+  private listener: pg.Client | null = null;
+  private listening = false;
+  private relistening = false;
+  private stopped = false;
+
+  constructor(
+    private readonly listenUrl: string | null,
+    private readonly logger: FastifyBaseLogger,
+  ) {}
+
+  async start(orm: MikroORM): Promise<void> {
+    const forget = () => this.forget();
+    orm.em.getEventManager().registerSubscriber({
+      getSubscribedEntities: () => [MembershipSchema, UserSchema, OrgSchema],
+      afterCreate: forget,
+      afterUpdate: forget,
+      afterUpsert: forget,
+      afterDelete: forget,
+    });
+    if (this.listenUrl) await this.listen().catch((err) => this.relisten(err));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.listening = false;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** The caller's active memberships (in one org when `orgId` is given), from memory when it can be trusted. */
+  async lookup(em: EntityManager, userId: string, orgId?: string): Promise<ActiveMembership[]> {
+    if (!this.listening) return activeMemberships(em, userId, orgId);
+    const key = `${userId}/${orgId ?? ''}`;
+    const known = this.answers.get(key);
+    if (known) return known;
+    const generation = this.generation;
+    const answer = await activeMemberships(em, userId, orgId);
+    if (this.listening && generation === this.generation) this.answers.set(key, answer);
+    return answer;
+  }
+
+  private forget(): void {
+    this.generation++;
+    this.answers.clear();
+  }
+
+  private async listen(): Promise<void> {
+    const listener = new pg.Client({ connectionString: this.listenUrl! });
+    listener.on('notification', () => this.forget());
+    listener.on('error', (err) => this.relisten(err));
+    await listener.connect();
+    await listener.query(`listen ${accessChannel}`);
+    this.listener = listener;
+    // Changes made before LISTEN took effect were not heard: start from nothing.
+    this.forget();
+    this.listening = !this.stopped;
+  }
+
+  private relisten(err: unknown): void {
+    this.listening = false;
+    this.forget();
+    if (this.stopped || this.relistening) return;
+    this.relistening = true;
+    this.logger.warn({ err }, 'access changes unheard (LISTEN lost): every request is checked against the database until it is back');
+    const lost = this.listener;
+    this.listener = null;
+    void lost?.end().catch(() => undefined);
+    setTimeout(() => {
+      this.relistening = false;
+      void this.listen().catch((again) => this.relisten(again));
+    }, 1000).unref();
+  }
+}

@@ -21,6 +21,7 @@ import { createBenchDatabase, rawClient, redisUrl } from './lib/database';
 import { addNotificationJobs, notificationsQueueName } from '../server/modules/notifications/notifications.queue';
 import type { NotificationJob } from '../server/modules/notifications/notification-rules';
 import { hashPassword } from '../server/modules/auth/password';
+import { serverTimeZone } from '../server/shared/time-zone';
 
 const name = 'jobs';
 const startedLoad = noteLoad(name);
@@ -72,7 +73,7 @@ try {
   // A clinic: 5 doctors with 200 appointments each, 500 patients consenting to both channels.
   const db = await rawClient(database.url);
   const orgId = randomUUID();
-  await db.query(`insert into orgs (id, kind, name, staff_limits, tooth_numbering, created_at) values ($1, 'clinic', 'Bench Dental Clinic', '{}', 'FDI', now())`, [orgId]);
+  await db.query(`insert into orgs (id, kind, name, staff_limits, tooth_numbering, time_zone, created_at) values ($1, 'clinic', 'Bench Dental Clinic', '{}', 'FDI', $2, now())`, [orgId, serverTimeZone]);
   const hash = await hashPassword('Bench-jobs-1');
   const professionals: string[] = [];
   let bookerId = '';

@@ -7,6 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { hashPassword } from '../../server/modules/auth/password';
+import { serverTimeZone } from '../../server/shared/time-zone';
 
 export const benchPassword = 'Bench-lab-cases-1';
 
@@ -52,7 +53,7 @@ export async function seedLab(db: pg.Client): Promise<Lab> {
   seed = 42;
   const orgId = randomUUID();
   const hash = await hashPassword(benchPassword);
-  await db.query(`insert into orgs (id, kind, name, staff_limits, tooth_numbering, created_at) values ($1, 'lab', 'Bench Dental Lab', '{}', 'FDI', now())`, [orgId]);
+  await db.query(`insert into orgs (id, kind, name, staff_limits, tooth_numbering, time_zone, created_at) values ($1, 'lab', 'Bench Dental Lab', '{}', 'FDI', $2, now())`, [orgId, serverTimeZone]);
   const addMember = async (role: string, name: string) => {
     const userId = randomUUID();
     const email = `${role}.${randomBytes(3).toString('hex')}@bench.lab`;

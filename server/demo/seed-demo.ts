@@ -1,4 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { DateTime } from 'luxon';
 import type { Role } from '../../workflows/roles';
 import { MembershipSchema } from '../modules/auth/membership.entity';
 import { hashPassword } from '../modules/auth/password';
@@ -8,6 +9,7 @@ import { displayTokenHash } from '../modules/displays/displays.service';
 import { OrgSchema, type OrgKind, type StaffLimits } from '../modules/orgs/org.entity';
 import type { CaseEvent, RemakeReason } from '../../workflows/case.machine';
 import type { Caller } from '../shared/scope';
+import { serverTimeZone } from '../shared/time-zone';
 import { LabCaseSchema, type LabCase } from '../modules/lab-cases/lab-case.entity';
 import { applyCaseEvent } from '../modules/lab-cases/case-transitions.service';
 import { addDays, claimCaseNumber, localToday } from '../modules/lab-cases/lab-cases.service';
@@ -25,6 +27,8 @@ import { dispensePrescription, printPrescription } from '../modules/pharmacy/pha
 export const demoPassword = 'Cuspid-demo-2026';
 /** The demo clinic's waiting-room screen: /display/<this>. Rotate it in Admin > Displays on a real install. */
 export const demoDisplayToken = 'dsp_riverside-demo-waiting-room';
+/** The demo orgs live in the server's zone, so the demo day is the day on the machine running it. */
+const demoTimeZone = serverTimeZone;
 
 /** The demo logins, also listed in README.md. */
 export const demoLogins = {
@@ -73,7 +77,7 @@ export async function seedDemo(orm: MikroORM): Promise<boolean> {
 }
 
 function addOrg(em: EntityManager, kind: OrgKind, name: string, limits: StaffLimits, people: { email: string; name: string; role: Role }[], passwordHash: string) {
-  const org = em.create(OrgSchema, { kind, name, staffLimits: limits });
+  const org = em.create(OrgSchema, { kind, name, staffLimits: limits, timeZone: demoTimeZone });
   for (const person of people) {
     const user = em.create(UserSchema, { email: person.email, name: person.name, passwordHash });
     em.create(MembershipSchema, { orgId: org.id, userId: user.id, role: person.role });
@@ -158,13 +162,13 @@ async function addLabCases(em: EntityManager, labId: string): Promise<void> {
   const users = await em.find(UserSchema, { email: { $in: demoLogins.lab.map((p) => p.email) } });
   const person = (email: string): Caller => {
     const login = demoLogins.lab.find((p) => p.email === email)!;
-    return { userId: users.find((u) => u.email === email)!.id, orgId: labId, role: login.role, requestId: 'demo-seed', ip: '127.0.0.1' };
+    return { userId: users.find((u) => u.email === email)!.id, orgId: labId, role: login.role, timeZone: demoTimeZone, requestId: 'demo-seed', ip: '127.0.0.1' };
   };
   const manager = person('manager@brightsmile.lab');
   const dana = person('dana@brightsmile.lab');
   const omar = person('omar@brightsmile.lab');
   const shah = person('dr.shah@brightsmile.lab');
-  const today = localToday();
+  const today = localToday(demoTimeZone);
 
   for (const [index, demo] of demoCases.entries()) {
     const labCase: LabCase = em.create(LabCaseSchema, {
@@ -266,7 +270,7 @@ async function addClinicDay(em: EntityManager, clinicId: string): Promise<void> 
   const person = (email: string) => {
     const user = users.find((u) => u.email === email)!;
     const membership = memberships.find((m) => m.userId === user.id)!;
-    return { membershipId: membership.id, scope: { em, caller: { userId: user.id, orgId: clinicId, role: membership.role, requestId: 'demo-seed', ip: '127.0.0.1' } as Caller } };
+    return { membershipId: membership.id, scope: { em, caller: { userId: user.id, orgId: clinicId, role: membership.role, timeZone: demoTimeZone, requestId: 'demo-seed', ip: '127.0.0.1' } as Caller } };
   };
   const admin = person('admin@riverside.clinic').scope;
   const desk = person('desk@riverside.clinic').scope;
@@ -291,7 +295,8 @@ async function addClinicDay(em: EntityManager, clinicId: string): Promise<void> 
   });
 
   const now = new Date();
-  const todayAt = (h: number, m = 0) => new Date(now.getFullYear(), now.getMonth(), now.getDate(), h, m).toISOString();
+  const midnight = DateTime.fromJSDate(now, { zone: demoTimeZone }).startOf('day');
+  const todayAt = (h: number, m = 0) => midnight.set({ hour: h, minute: m }).toISO()!;
   const book = (i: number, professionalId: string, h: number, m: number, treatment: string, patientId = patients[i]!.id) =>
     bookAppointment(desk, { patientId, professionalId, treatment, startsAt: todayAt(h, m), durationMinutes: 30 });
   const fromAppointment = async (appointmentId: string, i: number) => checkIn(desk, { appointmentId, vitals: vitals(i) });
@@ -358,12 +363,12 @@ async function addClinicDay(em: EntityManager, clinicId: string): Promise<void> 
   await cancelAppointment(desk, cancelled.id, { reason: 'Patient travelling' });
   const missed = await book(14, drJ.id, 11, 30, 'Check-up');
   await markAppointmentNoShow(desk, missed.id, {});
-  const tomorrow = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 10, 0).toISOString();
+  const tomorrow = midnight.plus({ days: 1 }).set({ hour: 10 }).toISO()!;
   await bookAppointment(desk, { patientId: portal.id, professionalId: drJ.id, treatment: 'Follow-up check', startsAt: tomorrow, durationMinutes: 30 });
 
   // Spread the arrivals over the morning so the boards show real waits; status and history stay as the machines left them.
   const arrivals = [v0, v1, v2, v3, v4, v5, v6, v7, vPortal, v8, v9];
-  const startOfDay = new Date(now.getFullYear(), now.getMonth(), now.getDate(), 0, 1).getTime();
+  const startOfDay = midnight.set({ minute: 1 }).toMillis();
   for (const [index, visit] of arrivals.entries()) {
     await em.nativeUpdate(VisitSchema, { id: visit.id }, { checkedInAt: new Date(Math.max(startOfDay, now.getTime() - (arrivals.length - index) * 9 * 60_000)) });
   }

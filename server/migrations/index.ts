@@ -7,6 +7,7 @@ import { Migration0005Displays } from './0005-displays';
 import { Migration0006Workers } from './0006-workers';
 import { Migration0007VisitCheckIns } from './0007-visit-check-ins';
 import { Migration0008AccessChanges } from './0008-access-changes';
+import { Migration0009OrgTimeZone } from './0009-org-time-zone';
 
 /** Listed explicitly so the same build runs under tsx, vitest and bundlers without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -18,4 +19,5 @@ export const migrationsList: MigrationObject[] = [
   { name: '0006-workers', class: Migration0006Workers },
   { name: '0007-visit-check-ins', class: Migration0007VisitCheckIns },
   { name: '0008-access-changes', class: Migration0008AccessChanges },
+  { name: '0009-org-time-zone', class: Migration0009OrgTimeZone },
 ];

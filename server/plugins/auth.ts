@@ -1,9 +1,9 @@
 import fp from 'fastify-plugin';
 import jwt from '@fastify/jwt';
 import type { FastifyRequest } from 'fastify';
-import type { Role } from '../../workflows/roles';
 import { isAllowed, type Action } from '../modules/auth/permissions';
 import { MembershipCache } from '../modules/auth/membership-cache';
+import type { ActiveMembership } from '../modules/auth/memberships';
 import { tenantFilter } from '../db/orm';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../shared/errors';
 import type { Caller, Scope } from '../shared/scope';
@@ -104,18 +104,18 @@ export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number; li
           const [membership] = await memberships.lookup(request.em, userId, orgId);
           if (!membership) throw new NotFoundError('Organisation');
           if (!isAllowed(membership.role, action)) throw new ForbiddenError(`The ${membership.role} role may not ${action}`);
-          bindCaller(request, userId, orgId, membership.role);
+          bindCaller(request, userId, membership);
           return;
         }
         const callerMemberships = await memberships.lookup(request.em, userId);
         const allowed = callerMemberships.find((m) => isAllowed(m.role, action));
         if (!allowed) throw new ForbiddenError(`Your roles may not ${action}`);
-        bindCaller(request, userId, allowed.orgId, allowed.role);
+        bindCaller(request, userId, allowed);
       };
     }
 
-    function bindCaller(request: FastifyRequest, userId: string, orgId: string, role: Role): void {
-      request.caller = { userId, orgId, role, requestId: request.id, ip: request.ip };
+    function bindCaller(request: FastifyRequest, userId: string, { orgId, role, timeZone }: ActiveMembership): void {
+      request.caller = { userId, orgId, role, timeZone, requestId: request.id, ip: request.ip };
       request.em.setFilterParams(tenantFilter, { orgId });
     }
   },

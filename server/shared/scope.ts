@@ -6,6 +6,8 @@ export interface Caller {
   userId: string;
   orgId: string;
   role: Role;
+  /** The org's IANA zone: its days and hours (today's queue, ticket days, due dates) are in it. */
+  timeZone: string;
   requestId: string;
   ip: string;
 }

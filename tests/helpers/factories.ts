@@ -5,6 +5,7 @@ import { MembershipSchema } from '../../server/modules/auth/membership.entity';
 import { hashPassword } from '../../server/modules/auth/password';
 import { UserSchema } from '../../server/modules/auth/user.entity';
 import { OrgSchema, type OrgKind, type StaffLimits } from '../../server/modules/orgs/org.entity';
+import { serverTimeZone } from '../../server/shared/time-zone';
 import type { Call } from './test-app';
 
 export const testPassword = 'Molar-crown-2026';
@@ -27,11 +28,11 @@ export async function seedOrg(
   orm: MikroORM,
   kind: OrgKind,
   roles: Role[],
-  options: { staffLimits?: StaffLimits; name?: string } = {},
+  options: { staffLimits?: StaffLimits; name?: string; timeZone?: string } = {},
 ): Promise<SeededOrg> {
   passwordHash ??= hashPassword(testPassword);
   const em = orm.em.fork();
-  const org = em.create(OrgSchema, { kind, name: options.name ?? `${kind} ${randomBytes(3).toString('hex')}`, staffLimits: options.staffLimits ?? {} });
+  const org = em.create(OrgSchema, { kind, name: options.name ?? `${kind} ${randomBytes(3).toString('hex')}`, staffLimits: options.staffLimits ?? {}, timeZone: options.timeZone ?? serverTimeZone });
   const members = {} as Record<Role, Member>;
   for (const role of roles) {
     const email = `${role}.${randomBytes(4).toString('hex')}@example.test`;

@@ -3,6 +3,7 @@ import type { Role } from '../../workflows/roles';
 import { clinicDay } from '../../server/modules/appointments/clinic-calendar';
 import { login, seedOrg, tokensFor, type SeededOrg } from '../helpers/factories';
 import type { Call, TestApp } from '../helpers/test-app';
+import { serverTimeZone } from '../../server/shared/time-zone';
 
 /** Shared set-up of the clinic integration files: a clinic with staff, professionals and API shortcuts. */
 export interface Clinic {
@@ -85,7 +86,7 @@ export function onDay(days: number, hour: number, minute = 0): string {
 
 export function dayOf(days: number): string {
   const now = new Date();
-  return clinicDay(new Date(now.getFullYear(), now.getMonth(), now.getDate() + days, 12));
+  return clinicDay(new Date(now.getFullYear(), now.getMonth(), now.getDate() + days, 12), serverTimeZone);
 }
 
 export async function walkIn(call: Call, c: Clinic, patientId: string, professionalId = c.drA.professionalId, extra: Record<string, unknown> = {}) {

@@ -8,6 +8,7 @@ import { rooms } from '../../server/modules/realtime/rooms';
 import { dispatcherFor, listen, watch } from '../helpers/live';
 import { seedOrg, tokensFor, type SeededOrg } from '../helpers/factories';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
+import { serverTimeZone } from '../../server/shared/time-zone';
 
 let t: TestApp;
 let call: Call;
@@ -18,7 +19,7 @@ let otherTokens: Record<Role, string>;
 /** Never started: each test publishes the outbox when it means to, so "committed but not yet published" is a state it can hold. */
 let dispatcher: OutboxDispatcher;
 
-const today = localToday();
+const today = localToday(serverTimeZone);
 const inDays = (days: number) => addDays(today, days);
 
 interface Card {
@@ -238,7 +239,7 @@ describe('the live board’s snapshot', () => {
 
   it('is the same board as an object and as JSON', async () => {
     const em = t.orm.em.fork();
-    const answer = await caseBoard({ em, caller: { userId: lab.members.org_admin.userId, orgId: lab.orgId, role: 'org_admin', requestId: 'test', ip: '' } }, { limit: 100 });
+    const answer = await caseBoard({ em, caller: { userId: lab.members.org_admin.userId, orgId: lab.orgId, role: 'org_admin', timeZone: serverTimeZone, requestId: 'test', ip: '' } }, { limit: 100 });
     expect(JSON.parse(answer.json.toString())).toEqual(answer.board);
     expect(answer.board).toEqual(await board());
   });

@@ -6,6 +6,7 @@ import type { Role } from '../../workflows/roles';
 import { addDays, localToday } from '../../server/modules/lab-cases/lab-cases.service';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
 import { seedOrg, tokensFor, type SeededOrg } from '../helpers/factories';
+import { serverTimeZone } from '../../server/shared/time-zone';
 
 let t: TestApp;
 let call: Call;
@@ -68,7 +69,7 @@ beforeAll(async () => {
       method: 'POST',
       url: casesUrl(),
       token,
-      payload: { patientName: 'Aiko Tanaka', material: 'Zirconia', caseType: 'Implant crown', toothNumbers: ['36'], dueDate: addDays(localToday(), 10) },
+      payload: { patientName: 'Aiko Tanaka', material: 'Zirconia', caseType: 'Implant crown', toothNumbers: ['36'], dueDate: addDays(localToday(serverTimeZone), 10) },
     });
     return response.json().id as string;
   };
@@ -193,7 +194,7 @@ describe('case attachments', () => {
       method: 'POST',
       url: casesUrl(),
       token: tokens.org_admin,
-      payload: { patientName: 'Short Lived', material: 'PMMA', caseType: 'Temporary', dueDate: addDays(localToday(), 2) },
+      payload: { patientName: 'Short Lived', material: 'PMMA', caseType: 'Temporary', dueDate: addDays(localToday(serverTimeZone), 2) },
     });
     const id = response.json().id;
     await upload('temp.stl', asciiStl, tokens.org_admin, attachmentsUrl(id));

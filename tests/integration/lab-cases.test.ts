@@ -5,6 +5,7 @@ import { addDays, localToday } from '../../server/modules/lab-cases/lab-cases.se
 import { rooms } from '../../server/modules/realtime/rooms';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
 import { login, seedOrg, tokensFor, type SeededOrg } from '../helpers/factories';
+import { serverTimeZone } from '../../server/shared/time-zone';
 
 let t: TestApp;
 let call: Call;
@@ -16,7 +17,7 @@ let otherTokens: Record<Role, string>;
 let designer2: { userId: string; token: string };
 let dentist2: { userId: string; token: string };
 
-const today = localToday();
+const today = localToday(serverTimeZone);
 const inDays = (days: number) => addDays(today, days);
 const casesUrl = (orgId = lab.orgId) => `/api/v1/orgs/${orgId}/cases`;
 const caseUrl = (caseId: string, orgId = lab.orgId) => `${casesUrl(orgId)}/${caseId}`;

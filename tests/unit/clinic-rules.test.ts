@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { ageOn, dateOfBirthProblem, formatRecordNumber, isE164, likeContaining, normalisePhone } from '../../server/modules/patients/patient-rules';
 import { vitalRanges, vitalsProblems } from '../../server/modules/visits/vitals';
 import { averageWaitMinutes, doctorTitle, queueSummaryMessage } from '../../server/modules/queue/queue-summary';
-import { clinicDay, dayBounds, freeSlots } from '../../server/modules/appointments/clinic-calendar';
 import { escapeHtml, renderPrescriptionPage } from '../../server/modules/pharmacy/prescription-page';
 
 describe('phone numbers (E.164)', () => {
@@ -115,33 +114,6 @@ describe('the queue summary sentence (seed 004)', () => {
     expect(averageWaitMinutes([], now)).toBe(0);
     expect(averageWaitMinutes([new Date('2026-03-02T11:00:00Z'), new Date('2026-03-02T11:30:00Z')], now)).toBe(45);
     expect(averageWaitMinutes([new Date('2026-03-02T12:05:00Z')], now)).toBe(0);
-  });
-});
-
-describe('the booking calendar', () => {
-  const day = '2026-03-02';
-  const at = (h: number, m = 0) => new Date(2026, 2, 2, h, m);
-
-  it('cuts 08:00-18:00 into 30-minute slots', () => {
-    const slots = freeSlots(day, [], at(0));
-    expect(slots).toHaveLength(20);
-    expect(slots[0]).toEqual({ startsAt: at(8), endsAt: at(8, 30) });
-    expect(slots.at(-1)).toEqual({ startsAt: at(17, 30), endsAt: at(18) });
-  });
-
-  it('drops slots that overlap a booking (touching is not overlapping) or have begun', () => {
-    const slots = freeSlots(day, [{ startsAt: at(9, 15), endsAt: at(10) }], at(8, 10));
-    const starts = slots.map((s) => s.startsAt.getHours() * 60 + s.startsAt.getMinutes());
-    expect(starts).not.toContain(8 * 60);
-    expect(starts).not.toContain(9 * 60);
-    expect(starts).not.toContain(9 * 60 + 30);
-    expect(starts).toContain(8 * 60 + 30);
-    expect(starts).toContain(10 * 60);
-  });
-
-  it('names clinic days and their bounds in local time', () => {
-    expect(clinicDay(at(23, 59))).toBe(day);
-    expect(dayBounds(day)).toEqual({ start: at(0), end: new Date(2026, 2, 3) });
   });
 });
 

@@ -125,7 +125,7 @@ export async function listAppointments({ em, caller }: Scope, filter: Appointmen
   if (filter.professionalId) where.professionalId = filter.professionalId;
   if (filter.status) where.status = filter.status;
   if (filter.date) {
-    const { start, end } = dayBounds(filter.date);
+    const { start, end } = dayBounds(filter.date, caller.timeZone);
     where.startsAt = { $gte: start, $lt: end };
   }
   if (caller.role === 'doctor') {
@@ -139,21 +139,21 @@ export async function listAppointments({ em, caller }: Scope, filter: Appointmen
 
 /** Today's open appointments (scheduled or checked in), per professional when one is named. */
 export async function todaysAppointments(scope: Scope, filter: { professionalId?: string }) {
-  const open = await listAppointments(scope, { professionalId: filter.professionalId, date: clinicDay(new Date()) });
+  const open = await listAppointments(scope, { professionalId: filter.professionalId, date: clinicDay(new Date(), scope.caller.timeZone) });
   return open.filter((a) => a.status === 'scheduled' || a.status === 'checked_in');
 }
 
 /** The booking calendar: a professional's free 30-minute slots within working hours on one day. */
-export async function professionalFreeSlots({ em }: Scope, professionalId: string, date: string) {
+export async function professionalFreeSlots({ em, caller }: Scope, professionalId: string, date: string) {
   const professional = await requireProfessional(em, professionalId);
-  const { start, end } = dayBounds(date);
+  const { start, end } = dayBounds(date, caller.timeZone);
   const booked = await em.find(AppointmentSchema, {
     professionalId: professional.id,
     status: { $in: [...bookedStatuses] },
     startsAt: { $lt: end },
     endsAt: { $gt: start },
   });
-  const slots = professional.active ? freeSlots(date, booked, new Date()) : [];
+  const slots = professional.active ? freeSlots(date, booked, new Date(), caller.timeZone) : [];
   return {
     professionalId: professional.id,
     date,

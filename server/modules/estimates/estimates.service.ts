@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { clinicDay, dayBounds } from '../appointments/clinic-calendar';
 import { ConsultationSessionSchema } from '../consultations/consultation-session.entity';
-import { ProfessionalProfileSchema } from '../professionals/professional-profile.entity';
 import { emitScreenEvent } from '../realtime/outbox';
 import { rooms } from '../realtime/rooms';
 import { VisitSchema } from '../visits/visit.entity';
@@ -18,15 +17,22 @@ const historyDays = 14;
 const seedOf = (professionalId: string) => createHash('sha256').update(professionalId).digest().readUInt32LE(0);
 
 /** What the estimator needs to know of one doctor's day, read in `em`'s org; `orgId` filters the raw SQL, which the tenant filter does not reach. */
-export async function queueState(em: EntityManager, orgId: string, professionalId: string, now: Date): Promise<{ state: QueueState; queue: { id: string }[] } | null> {
-  const professional = await em.findOne(ProfessionalProfileSchema, { id: professionalId });
+export async function queueState(em: EntityManager, orgId: string, professionalId: string, now: Date): Promise<{ state: QueueState; queue: { id: string }[]; doctorUserId: string } | null> {
+  // The org's zone comes with the professional: the history is counted in the clinic's days.
+  const [professional] = await em.getConnection().execute<{ user_id: string; time_zone: string }[]>(
+    `select p.user_id, o.time_zone from professional_profiles p join orgs o on o.id = p.org_id where p.org_id = ? and p.id = ?`,
+    [orgId, professionalId],
+    'all',
+    em.getTransactionContext(),
+  );
   if (!professional) return null;
+  const doctorUserId = professional.user_id;
   const sessions = await em.find(
     ConsultationSessionSchema,
-    { doctorUserId: professional.userId, status: 'completed', completedAt: { $gte: new Date(now.getTime() - historyDays * 86_400_000) } },
+    { doctorUserId, status: 'completed', completedAt: { $gte: new Date(now.getTime() - historyDays * 86_400_000) } },
     { orderBy: { completedAt: 'desc' }, limit: 300, fields: ['startedAt', 'completedAt'] },
   );
-  const open = await em.findOne(ConsultationSessionSchema, { doctorUserId: professional.userId, status: 'open' }, { orderBy: { startedAt: 'desc' } });
+  const open = await em.findOne(ConsultationSessionSchema, { doctorUserId, status: 'open' }, { orderBy: { startedAt: 'desc' } });
   const queue = await em.find(
     VisitSchema,
     { professionalId, status: { $in: [...queuedVisitStatuses] } },
@@ -41,10 +47,13 @@ export async function queueState(em: EntityManager, orgId: string, professionalI
     'all',
     em.getTransactionContext(),
   );
-  const today = dayBounds(clinicDay(now)).start.getTime();
-  const daysAgo = (instant: Date) => Math.round((today - dayBounds(clinicDay(instant)).start.getTime()) / 86_400_000);
+  const dayStart = (instant: Date) => dayBounds(clinicDay(instant, professional.time_zone), professional.time_zone).start.getTime();
+  const today = dayStart(now);
+  // Rounded: a day with a daylight-saving change is 23 or 25 hours long.
+  const daysAgo = (instant: Date) => Math.round((today - dayStart(instant)) / 86_400_000);
   return {
     queue,
+    doctorUserId,
     state: {
       durations: sessions.map((s) => ({ minutes: (s.completedAt!.getTime() - s.startedAt.getTime()) / 60_000, daysAgo: daysAgo(s.completedAt!) })),
       inProgressElapsed: open ? (now.getTime() - open.startedAt.getTime()) / 60_000 : null,
@@ -69,11 +78,10 @@ export async function recomputeWaitEstimate(em: EntityManager, orgId: string, pr
     const byVisit = Object.fromEntries(read.queue.map((visit, i) => [visit.id, estimate.byPosition[i]!]));
     const values = { orgId, professionalId, newArrival: estimate.newArrival, byVisit, basis: estimate.basis, computedAt: now };
     const stored = await tx.upsert(WaitEstimateSchema, values);
-    const professional = await tx.findOneOrFail(ProfessionalProfileSchema, { id: professionalId });
     emitScreenEvent(tx, {
       orgId,
       type: estimatesUpdated,
-      rooms: [rooms.reception(orgId), rooms.doctorQueue(orgId, professional.userId)],
+      rooms: [rooms.reception(orgId), rooms.doctorQueue(orgId, read.doctorUserId)],
       payload: { professionalId, newArrival: estimate.newArrival, byVisit, basis: estimate.basis, computedAt: now.toISOString() },
     });
     await tx.flush();

@@ -120,7 +120,7 @@ async function boardVersion(em: EntityManager, caller: Caller): Promise<string> 
  * a snapshot transaction is as new as that snapshot or newer, never older.
  */
 export async function caseBoard({ em, caller }: Scope, query: BoardQuery): Promise<BoardAnswer> {
-  const today = localToday();
+  const today = localToday(caller.timeZone);
   const filter = [query.status, query.designerId, query.material, query.caseType, query.dentist, query.dueBefore, query.dueAfter, query.overdue, query.limit];
   const key = [caller.orgId, JSON.stringify(visibleTo(caller)), today, JSON.stringify(filter), await boardVersion(em, caller)].join('|');
   return boards.forceFetch(key, { context: { em, caller, query, today } });

@@ -1,5 +1,6 @@
 import { LockMode, raw, type EntityDictionary, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { DateTime } from 'luxon';
 import { caseStatuses, type CaseStatus } from '../../../workflows/case.machine';
 import { defaultShade, shadeProblem, toothProblems, type ShadeSystem } from '../../../workflows/dental-notation';
 import type { Role } from '../../../workflows/roles';
@@ -14,10 +15,9 @@ import { removeStoredFiles, type AttachmentStorage } from './attachment-storage'
 import { caseSearchText, LabCaseSchema, type DentistryType, type LabCase } from './lab-case.entity';
 import { caseWireEvents, emitCaseChanged } from './lab-cases.events';
 
-/** The lab's calendar day on this server, as 'YYYY-MM-DD': due dates and risk are judged against it. */
-export function localToday(now = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+/** The lab's calendar day in its time zone, as 'YYYY-MM-DD': due dates and risk are judged against it. */
+export function localToday(timeZone: string, now = new Date()): string {
+  return DateTime.fromJSDate(now, { zone: timeZone }).toISODate()!;
 }
 
 export function addDays(date: string, days: number): string {
@@ -151,7 +151,7 @@ export async function createCase({ em, caller }: Scope, input: NewCase) {
     const problem = shadeProblem(shadeSystem, shade);
     if (problem) problems.push({ field: 'shade', message: problem });
   }
-  if (input.dueDate < localToday()) problems.push({ field: 'dueDate', message: 'must not be in the past' });
+  if (input.dueDate < localToday(caller.timeZone)) problems.push({ field: 'dueDate', message: 'must not be in the past' });
   const dentist = await resolveDentist(em, caller, input.dentistUserId, problems);
   if (problems.length) throw new ValidationError(problems);
 
@@ -372,7 +372,7 @@ const byDueDate = [{ dueDate: 'asc' }, { id: 'asc' }] as const;
 
 /** Cases by due date (then id), filtered, a page at a time with an opaque cursor. */
 export async function listCases({ em, caller }: Scope, query: CaseFilter & { limit: number; cursor?: string }) {
-  const where = filterWhere(caller, query, localToday());
+  const where = filterWhere(caller, query, localToday(caller.timeZone));
   const parts = [where];
   if (query.cursor) {
     const [dueDate, id] = decodeCursor(query.cursor);

@@ -2,6 +2,7 @@ import { remakeReasons, type RemakeReason } from '../../../workflows/case.machin
 import { invalid } from '../../shared/errors';
 import type { Scope } from '../../shared/scope';
 import { UserSchema } from '../auth/user.entity';
+import { dayBounds } from '../appointments/clinic-calendar';
 import { addDays, localToday } from './lab-cases.service';
 
 export const remakeDimensions = ['designer', 'material', 'caseType', 'outsourcedTo'] as const;
@@ -32,7 +33,7 @@ const events = `
   select t.case_id, t.event_type, t.payload->>'reason' as reason, t.designer_id, c.material, c.case_type, c.outsourced_to
     from case_transitions t
     join lab_cases c on c.id = t.case_id
-   where t.org_id = ? and t.at >= ?::date and t.at < (?::date + 1)
+   where t.org_id = ? and t.at >= ? and t.at < ?
      and t.event_type in ('case.approve', 'case.remake', 'case.requestAdjustment')`;
 
 const dimensions = `
@@ -42,16 +43,16 @@ const dimensions = `
   ) as d(dimension, key)`;
 
 /**
- * Remakes over a date range (days inclusive, UTC), overall and by designer, material, case type and
+ * Remakes over a date range (days inclusive, in the lab's time zone), overall and by designer, material, case type and
  * outsourced lab. A remake is a remake after delivery or an adjustment requested at approval; the
  * rate is the cases with at least one of them in the range over the cases completed in the range.
  */
 export async function remakeAnalytics({ em, caller }: Scope, query: { from?: string; to?: string }) {
-  const to = query.to ?? localToday();
+  const to = query.to ?? localToday(caller.timeZone);
   const from = query.from ?? addDays(to, -89);
   if (from > to) throw invalid('query.from', 'must not be after query.to');
   const connection = em.getConnection();
-  const params = [caller.orgId, from, to];
+  const params = [caller.orgId, dayBounds(from, caller.timeZone).start, dayBounds(to, caller.timeZone).end];
   const counts = await connection.execute<CountsRow[]>(
     `with e as (${events})
      select d.dimension, d.key,

@@ -9,6 +9,7 @@ export type Delivery = { to: string; facts: MessageFacts } | { skip: string };
 /** An appointment or a visit with the org, patient and professional it names (null: gone from the org). */
 interface ClinicSubjectRow {
   org_name: string;
+  time_zone: string;
   treatment: string | null;
   starts_at: string | null;
   ticket_number: string | null;
@@ -29,6 +30,7 @@ interface LabUser {
 
 interface LabCaseRow {
   org_name: string;
+  time_zone: string;
   case_number: string;
   patient_name: string;
   due_date: string;
@@ -52,16 +54,16 @@ const clinicPeopleJoins = `join orgs o on o.id = s.org_id
   left join professional_profiles pp on pp.id = s.professional_id and pp.org_id = s.org_id
   left join users u on u.id = pp.user_id`;
 
-const appointmentSql = `select s.id, s.org_id, o.name as org_name, s.treatment, s.starts_at, null as ticket_number, ${clinicPeople}
+const appointmentSql = `select s.id, s.org_id, o.name as org_name, o.time_zone, s.treatment, s.starts_at, null as ticket_number, ${clinicPeople}
   from appointments s ${wantedJoin} ${clinicPeopleJoins}`;
 
-const visitSql = `select s.id, s.org_id, o.name as org_name, null as treatment, null as starts_at, s.ticket_number, ${clinicPeople}
+const visitSql = `select s.id, s.org_id, o.name as org_name, o.time_zone, null as treatment, null as starts_at, s.ticket_number, ${clinicPeople}
   from visits s ${wantedJoin} ${clinicPeopleJoins}`;
 
 const labUsers = (where: string) =>
   `(select coalesce(json_agg(json_build_object('name', u.name, 'email', u.email) order by u.email), '[]') from users u where u.active and ${where})`;
 
-const labCaseSql = `select s.id, s.org_id, o.name as org_name, s.case_number, s.patient_name, s.due_date, s.adjustment_notes,
+const labCaseSql = `select s.id, s.org_id, o.name as org_name, o.time_zone, s.case_number, s.patient_name, s.due_date, s.adjustment_notes,
        ${labUsers('u.id = s.dentist_user_id')} as dentist,
        ${labUsers('u.id = s.assigned_designer_id')} as designer,
        ${labUsers(`u.id in (select m.user_id from memberships m where m.org_id = s.org_id and m.role = 'org_admin' and m.active)`)} as lab_admins
@@ -97,6 +99,7 @@ function clinicDelivery(job: NotificationJob, row: ClinicSubjectRow | null): Del
   if (row.patient_name === null || row.professional_name === null) return { skip: 'the patient or professional no longer exists' };
   const facts: MessageFacts = {
     orgName: row.org_name,
+    timeZone: row.time_zone,
     recipientName: row.patient_name,
     patientName: row.patient_name,
     professionalName: row.professional_name,
@@ -123,6 +126,7 @@ function labCaseDelivery(job: NotificationJob, row: LabCaseRow | null): Delivery
   if (users.length === 0) return { skip: `no ${job.recipient.replace('_', ' ')} with a login` };
   const facts: MessageFacts = {
     orgName: row.org_name,
+    timeZone: row.time_zone,
     recipientName: users.length === 1 ? users[0]!.name : 'lab team',
     caseNumber: row.case_number,
     patientName: row.patient_name,

@@ -3,6 +3,8 @@ import type { Template } from './notification-rules';
 /** What a message may say: the subject's facts, already read from the database by the worker. */
 export interface MessageFacts {
   orgName: string;
+  /** The org's IANA zone: times are written on the clinic's clocks, not the server's. */
+  timeZone: string;
   recipientName: string;
   patientName?: string;
   professionalName?: string;
@@ -20,33 +22,42 @@ export interface Message {
   text: string;
 }
 
-// Built once per (locale, time zone), here the one pair there is: constructing a DateTimeFormat
-// costs far more than formatting with one (built per message it was 4.6% of the worker's CPU).
-const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeStyle: 'short' });
+// Built once per time zone: constructing a DateTimeFormat costs far more than formatting with one
+// (built per message it was 4.6% of the worker's CPU). The zones are the orgs', a bounded few.
+const dateTimeByZone = new Map<string, Intl.DateTimeFormat>();
 
-const when = (date: Date | undefined) => (date ? dateTime.format(date) : 'the agreed time');
+function dateTimeIn(timeZone: string): Intl.DateTimeFormat {
+  let format = dateTimeByZone.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeStyle: 'short', timeZone });
+    dateTimeByZone.set(timeZone, format);
+  }
+  return format;
+}
+
+const when = (f: MessageFacts) => (f.startsAt ? dateTimeIn(f.timeZone).format(f.startsAt) : 'the agreed time');
 
 /** Subject and body per template; WhatsApp gets the body only, so it must read well alone. */
 const writers: Record<Template, (f: MessageFacts) => Message> = {
   'appointment.created': (f) => ({
-    subject: `Appointment booked: ${f.treatment} on ${when(f.startsAt)}`,
-    text: `Hello ${f.recipientName}, an appointment for ${f.treatment} with ${f.professionalName} (patient: ${f.patientName}) is booked at ${f.orgName} on ${when(f.startsAt)}.`,
+    subject: `Appointment booked: ${f.treatment} on ${when(f)}`,
+    text: `Hello ${f.recipientName}, an appointment for ${f.treatment} with ${f.professionalName} (patient: ${f.patientName}) is booked at ${f.orgName} on ${when(f)}.`,
   }),
   'appointment.rescheduled': (f) => ({
-    subject: `Appointment moved to ${when(f.startsAt)}`,
-    text: `Hello ${f.recipientName}, the appointment for ${f.treatment} with ${f.professionalName} (patient: ${f.patientName}) at ${f.orgName} now takes place on ${when(f.startsAt)}.`,
+    subject: `Appointment moved to ${when(f)}`,
+    text: `Hello ${f.recipientName}, the appointment for ${f.treatment} with ${f.professionalName} (patient: ${f.patientName}) at ${f.orgName} now takes place on ${when(f)}.`,
   }),
   'appointment.finished': (f) => ({
     subject: `Appointment finished: ${f.treatment}`,
     text: `Hello ${f.recipientName}, the appointment for ${f.treatment} with ${f.professionalName} (patient: ${f.patientName}) at ${f.orgName} is finished. Thank you.`,
   }),
   'appointment.cancelled': (f) => ({
-    subject: `Appointment cancelled: ${f.treatment} on ${when(f.startsAt)}`,
-    text: `Hello ${f.recipientName}, the appointment for ${f.treatment} with ${f.professionalName} (patient: ${f.patientName}) at ${f.orgName} on ${when(f.startsAt)} was cancelled.`,
+    subject: `Appointment cancelled: ${f.treatment} on ${when(f)}`,
+    text: `Hello ${f.recipientName}, the appointment for ${f.treatment} with ${f.professionalName} (patient: ${f.patientName}) at ${f.orgName} on ${when(f)} was cancelled.`,
   }),
   'appointment.reminder': (f) => ({
     subject: `Reminder: ${f.treatment} tomorrow`,
-    text: `Hello ${f.recipientName}, a reminder of your appointment for ${f.treatment} with ${f.professionalName} at ${f.orgName} on ${when(f.startsAt)}.`,
+    text: `Hello ${f.recipientName}, a reminder of your appointment for ${f.treatment} with ${f.professionalName} at ${f.orgName} on ${when(f)}.`,
   }),
   'visit.called': (f) => ({
     subject: `Ticket ${f.ticketNumber}: please go to ${f.room}`,

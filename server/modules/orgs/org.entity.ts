@@ -21,6 +21,8 @@ export const OrgSchema = defineEntity({
     staffLimits: p.json<StaffLimits>(),
     /** Labs choose how tooth numbers are written on their cases. */
     toothNumbering: p.enum(toothNumberings as unknown as ToothNumbering[]).default('FDI'),
+    /** IANA zone of the org's days and hours: ticket days, today's queues, working hours, due dates, reminder times. */
+    timeZone: p.text(),
     createdAt: p.datetime().onCreate(() => new Date()),
   }),
 });

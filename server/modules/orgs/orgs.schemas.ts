@@ -7,6 +7,7 @@ export const RoleName = Type.Enum(roles);
 const Email = Type.String({ format: 'email', maxLength: 320 });
 const PersonName = Type.String({ minLength: 1, maxLength: 200 });
 const Password = Type.String({ minLength: 1, maxLength: 200 });
+const TimeZone = Type.String({ minLength: 1, maxLength: 100, description: 'IANA time zone, e.g. America/Sao_Paulo' });
 const StaffLimits = Type.Record(Type.String(), Type.Integer({ minimum: 0, maximum: 10_000 }));
 
 export const OrgBody = Type.Object({
@@ -16,6 +17,7 @@ export const OrgBody = Type.Object({
   active: Type.Boolean(),
   staffLimits: StaffLimits,
   toothNumbering: Type.Enum(toothNumberings),
+  timeZone: Type.String(),
 });
 
 export const NewOrgBody = Type.Object({
@@ -23,6 +25,8 @@ export const NewOrgBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),
   staffLimits: StaffLimits,
   toothNumbering: Type.Optional(Type.Enum(toothNumberings)),
+  /** The server's zone when omitted. */
+  timeZone: Type.Optional(TimeZone),
   admin: Type.Object({ email: Email, name: PersonName, password: Password }),
 });
 
@@ -30,6 +34,7 @@ export const OrgChangesBody = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     toothNumbering: Type.Optional(Type.Enum(toothNumberings)),
+    timeZone: Type.Optional(TimeZone),
   },
   { minProperties: 1 },
 );

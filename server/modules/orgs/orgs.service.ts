@@ -3,6 +3,7 @@ import type { Role } from '../../../workflows/roles';
 import { ConflictError, invalid, NotFoundError } from '../../shared/errors';
 import { assignChanged } from '../../shared/assign-changed';
 import type { Caller, Scope } from '../../shared/scope';
+import { canonicalTimeZone, serverTimeZone } from '../../shared/time-zone';
 import { recordAudit } from '../audit/audit.service';
 import { MembershipSchema, type Membership } from '../auth/membership.entity';
 import { assertPasswordPolicy, hashPassword } from '../auth/password';
@@ -22,6 +23,8 @@ export interface NewOrg {
   name: string;
   staffLimits: StaffLimits;
   toothNumbering?: ToothNumbering;
+  /** IANA zone; the server's when omitted. */
+  timeZone?: string;
   admin: { email: string; name: string; password: string };
 }
 
@@ -29,16 +32,18 @@ export interface NewOrg {
 export async function createOrg(em: EntityManager, caller: Caller, input: NewOrg) {
   assertLimitsFit(input.kind, input.staffLimits);
   assertPasswordPolicy(input.admin.password, 'admin.password');
+  const timeZone = input.timeZone === undefined ? serverTimeZone : requireTimeZone(input.timeZone);
   return em.transactional(async (tx) => {
     const org = tx.create(OrgSchema, {
       kind: input.kind,
       name: input.name.trim(),
       staffLimits: input.staffLimits,
       toothNumbering: input.toothNumbering ?? 'FDI',
+      timeZone,
     });
     const user = await findOrCreateUser(tx, input.admin);
     const membership = tx.create(MembershipSchema, { orgId: org.id, userId: user.id, role: 'org_admin' });
-    recordAudit(tx, caller, { action: 'org.create', entityType: 'Org', entityId: org.id, orgId: org.id, changedFields: ['kind', 'name', 'staffLimits'] });
+    recordAudit(tx, caller, { action: 'org.create', entityType: 'Org', entityId: org.id, orgId: org.id, changedFields: ['kind', 'name', 'staffLimits', 'timeZone'] });
     recordAudit(tx, caller, { action: 'staff.create', entityType: 'Membership', entityId: membership.id, orgId: org.id, changedFields: ['role'] });
     await tx.flush();
     return publicOrg(org);
@@ -55,10 +60,11 @@ export async function getOrg({ em, caller }: Scope) {
   return publicOrg(org);
 }
 
-export async function updateOrg({ em, caller }: Scope, changes: { name?: string; toothNumbering?: ToothNumbering }) {
+export async function updateOrg({ em, caller }: Scope, changes: { name?: string; toothNumbering?: ToothNumbering; timeZone?: string }) {
+  const timeZone = changes.timeZone === undefined ? undefined : requireTimeZone(changes.timeZone);
   return em.transactional(async (tx) => {
     const org = await tx.findOneOrFail(OrgSchema, { id: caller.orgId });
-    const changed = assignChanged(org, changes);
+    const changed = assignChanged(org, { ...changes, timeZone });
     if (changed.length) recordAudit(tx, caller, { action: 'org.update', entityType: 'Org', entityId: org.id, changedFields: changed });
     await tx.flush();
     return publicOrg(org);
@@ -164,7 +170,7 @@ function staffView(membership: Membership, user: User) {
 }
 
 export function publicOrg(org: Org) {
-  return { id: org.id, kind: org.kind, name: org.name, active: org.active, staffLimits: org.staffLimits, toothNumbering: org.toothNumbering };
+  return { id: org.id, kind: org.kind, name: org.name, active: org.active, staffLimits: org.staffLimits, toothNumbering: org.toothNumbering, timeZone: org.timeZone };
 }
 
 async function findOrCreateUser(em: EntityManager, input: { email: string; name: string; password?: string }): Promise<User> {
@@ -173,6 +179,12 @@ async function findOrCreateUser(em: EntityManager, input: { email: string; name:
   if (existing) return existing;
   if (!input.password) throw invalid('password', 'is required for a person without a login');
   return em.create(UserSchema, { email, name: input.name.trim(), passwordHash: await hashPassword(input.password) });
+}
+
+function requireTimeZone(zone: string): string {
+  const canonical = canonicalTimeZone(zone);
+  if (!canonical) throw invalid('timeZone', 'is not an IANA time zone, e.g. America/Sao_Paulo');
+  return canonical;
 }
 
 function assertRoleFitsOrg(org: Org, role: Role): void {

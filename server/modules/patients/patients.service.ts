@@ -42,12 +42,12 @@ const selfEditable = new Set(['phone', 'email', 'address', 'consentEmail', 'cons
 
 /** Registers a patient at the desk, numbering the record from the clinic's counter. */
 export async function registerPatient({ em, caller }: Scope, input: NewPatient) {
-  const fields = cleanPatientFields(input);
+  const fields = cleanPatientFields(input, caller.timeZone);
   return em.transactional(async (tx) => {
     const patient = await createPatientRow(tx, caller.orgId, fields, null);
     recordAudit(tx, caller, { action: 'patient.create', entityType: 'Patient', entityId: patient.id, changedFields: providedFields(fields) });
     await tx.flush();
-    return publicPatient(patient);
+    return publicPatient(patient, caller.timeZone);
   });
 }
 
@@ -62,11 +62,11 @@ export interface SelfRegistration extends Omit<NewPatient, 'medicalHistory' | 'e
  */
 export async function selfRegisterPatient(em: EntityManager, orgId: string, request: { requestId: string; ip: string }, input: SelfRegistration) {
   assertPasswordPolicy(input.password);
-  const fields = cleanPatientFields({ ...input, medicalHistory: null });
   const email = normaliseEmail(input.email);
   if (!uuidPattern.test(orgId)) throw new NotFoundError('Clinic');
   const org = await em.findOne(OrgSchema, { id: orgId });
   if (!org || org.kind !== 'clinic' || !org.active) throw new NotFoundError('Clinic');
+  const fields = cleanPatientFields({ ...input, medicalHistory: null }, org.timeZone);
   // No membership bound the tenant filter for this public route; the checked clinic does.
   em.setFilterParams(tenantFilter, { orgId });
   const passwordHash = await hashPassword(input.password);
@@ -78,11 +78,11 @@ export async function selfRegisterPatient(em: EntityManager, orgId: string, requ
     const user = tx.create(UserSchema, { email, name: fields.fullName, passwordHash });
     const membership = tx.create(MembershipSchema, { orgId, userId: user.id, role: 'patient' });
     const patient = await createPatientRow(tx, orgId, { ...fields, email }, user.id);
-    const caller: Caller = { userId: user.id, orgId, role: 'patient', requestId: request.requestId, ip: request.ip };
+    const caller: Caller = { userId: user.id, orgId, role: 'patient', timeZone: org.timeZone, requestId: request.requestId, ip: request.ip };
     recordAudit(tx, caller, { action: 'patient.selfRegister', entityType: 'Patient', entityId: patient.id, changedFields: providedFields(fields) });
     recordAudit(tx, caller, { action: 'membership.create', entityType: 'Membership', entityId: membership.id, changedFields: ['role'] });
     await tx.flush();
-    return publicPatient(patient);
+    return publicPatient(patient, org.timeZone);
   });
 }
 
@@ -99,7 +99,7 @@ export async function getPatientProfile({ em, caller }: Scope, patientId: string
     const doctorNames = await userNames(tx, treatments.map((t) => t.doctorUserId));
     await tx.flush();
     return {
-      patient: publicPatient(patient),
+      patient: publicPatient(patient, caller.timeZone),
       appointments: appointments.map((a) => ({
         id: a.id,
         startsAt: a.startsAt.toISOString(),
@@ -124,7 +124,7 @@ export async function getPatientProfile({ em, caller }: Scope, patientId: string
 
 /** The portal: the calling patient's own record. */
 export async function getOwnPatient({ em, caller }: Scope) {
-  return publicPatient(await ownPatient(em, caller));
+  return publicPatient(await ownPatient(em, caller), caller.timeZone);
 }
 
 /** Updates a record; the patient may change only their contact details and consents. */
@@ -134,7 +134,7 @@ export async function updatePatient({ em, caller }: Scope, patientId: string, ch
     if (locked.length) throw new ForbiddenError(`Only the clinic may change ${locked.join(', ')}`);
   }
   const { version, ...rest } = changes;
-  const fields = cleanPatientFields(rest, true);
+  const fields = cleanPatientFields(rest, caller.timeZone, true);
   return em.transactional(async (tx) => {
     const patient = await requireVisiblePatient(tx, caller, patientId);
     if (version !== undefined && version !== patient.version) {
@@ -143,7 +143,7 @@ export async function updatePatient({ em, caller }: Scope, patientId: string, ch
     const changed = assignChanged(patient, fields);
     if (changed.length) recordAudit(tx, caller, { action: 'patient.update', entityType: 'Patient', entityId: patient.id, changedFields: changed });
     await tx.flush();
-    return publicPatient(patient);
+    return publicPatient(patient, caller.timeZone);
   });
 }
 
@@ -191,7 +191,7 @@ export interface PatientSearch {
  * appointments with them) or a treatment (appointments). Sorted by name; pages by number or by an
  * opaque cursor (the last row's id, so no name ever travels in a URL), with the total.
  */
-export async function searchPatients({ em }: Scope, query: PatientSearch) {
+export async function searchPatients({ em, caller }: Scope, query: PatientSearch) {
   const where: Record<string, unknown>[] = [{ deletedAt: null }];
   if (query.q) {
     const text = query.q.trim();
@@ -201,7 +201,7 @@ export async function searchPatients({ em }: Scope, query: PatientSearch) {
     where.push({ $or: or });
   }
   if (query.visitDate) {
-    const { start, end } = dayBounds(query.visitDate);
+    const { start, end } = dayBounds(query.visitDate, caller.timeZone);
     where.push({ id: { $in: await patientIdsOf(em, VisitSchema, { checkedInAt: { $gte: start, $lt: end } }) } });
   }
   if (query.doctorUserId) {
@@ -227,7 +227,7 @@ export async function searchPatients({ em }: Scope, query: PatientSearch) {
   }
   const rows = await em.find(PatientSchema, pageWhere, { orderBy: [{ fullName: 'asc' }, { id: 'asc' }], limit: pageSize + 1, offset });
   const items = rows.slice(0, pageSize);
-  const today = clinicDay(new Date());
+  const today = clinicDay(new Date(), caller.timeZone);
   return {
     items: items.map((p) => summaryOf(p, today)),
     total,
@@ -335,7 +335,9 @@ export function auditRead(em: EntityManager, caller: Caller, patientId: string, 
   recordAudit(em, caller, { action: 'patient.read', entityType: 'Patient', entityId: patientId, changedFields: sections });
 }
 
-export function publicPatient(patient: Patient, today = clinicDay(new Date())) {
+/** A patient as the API shows them, with their age on today's date in the clinic's zone. */
+export function publicPatient(patient: Patient, timeZone: string) {
+  const today = clinicDay(new Date(), timeZone);
   return {
     id: patient.id,
     recordNumber: patient.recordNumber,
@@ -418,7 +420,7 @@ async function nextRecordNumber(em: EntityManager, orgId: string): Promise<numbe
 }
 
 /** Trims text, normalises the phone to E.164 and checks the date of birth; 400 naming every bad field. */
-function cleanPatientFields<T extends Partial<NewPatient>>(input: T, partial = false): T {
+function cleanPatientFields<T extends Partial<NewPatient>>(input: T, timeZone: string, partial = false): T {
   const problems: FieldError[] = [];
   const out = { ...input };
   if (input.fullName !== undefined) {
@@ -431,7 +433,7 @@ function cleanPatientFields<T extends Partial<NewPatient>>(input: T, partial = f
     else problems.push({ field: 'phone', message: 'must be an international number in E.164 form, e.g. +5511912345678' });
   }
   if (input.dateOfBirth !== undefined) {
-    const problem = dateOfBirthProblem(input.dateOfBirth, clinicDay(new Date()));
+    const problem = dateOfBirthProblem(input.dateOfBirth, clinicDay(new Date(), timeZone));
     if (problem) problems.push({ field: 'dateOfBirth', message: problem });
   }
   if (input.email) out.email = normaliseEmail(input.email);

@@ -110,13 +110,13 @@ async function renderFor(em: EntityManager, visit: Visit): Promise<string> {
   const org = await em.findOneOrFail(OrgSchema, { id: visit.orgId });
   const patient = await em.findOneOrFail(PatientSchema, { id: visit.patientId });
   const professional = await requireProfessional(em, visit.professionalId);
-  const today = clinicDay(new Date());
+  const today = clinicDay(new Date(), org.timeZone);
   return renderPrescriptionPage({
     clinicName: org.name,
     patientName: patient.fullName,
     recordNumber: patient.recordNumber,
     patientAge: ageOn(patient.dateOfBirth, today),
-    date: clinicDay(visit.context.printedAt ? new Date(visit.context.printedAt) : visit.updatedAt),
+    date: clinicDay(visit.context.printedAt ? new Date(visit.context.printedAt) : visit.updatedAt, org.timeZone),
     doctorName: professional.displayName,
     specialty: professional.specialty,
     councilNumber: professional.councilNumber,

@@ -68,9 +68,9 @@ export async function callNext({ em, caller }: Scope) {
 }
 
 /** Seed 004's line for one professional's queue today, with the figures it is built from. */
-export async function queueSummary({ em }: Scope, professionalId: string) {
+export async function queueSummary({ em, caller }: Scope, professionalId: string) {
   const professional = await requireProfessional(em, professionalId);
-  const visits = await em.find(VisitSchema, { professionalId, ticketDay: clinicDay(new Date()), status: { $in: [...queuedVisitStatuses] } });
+  const visits = await em.find(VisitSchema, { professionalId, ticketDay: clinicDay(new Date(), caller.timeZone), status: { $in: [...queuedVisitStatuses] } });
   const average = averageWaitMinutes(visits.map((v) => v.checkedInAt), new Date());
   return {
     professionalId,

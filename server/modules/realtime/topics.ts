@@ -37,5 +37,5 @@ export async function memberCaller(em: EntityManager, principal: Principal, orgI
   if (principal.kind !== 'user' || typeof orgId !== 'string' || !/^[0-9a-f-]{36}$/i.test(orgId)) return null;
   const [membership] = await activeMemberships(em, principal.userId, orgId);
   if (!membership || !allowed.includes(membership.role)) return null;
-  return { userId: principal.userId, orgId, role: membership.role, requestId: 'socket', ip: '' };
+  return { userId: principal.userId, orgId, role: membership.role, timeZone: membership.timeZone, requestId: 'socket', ip: '' };
 }

@@ -1,12 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppointmentSchema } from '../appointments/appointment.entity';
 import { clinicDay, dayBounds } from '../appointments/clinic-calendar';
-import { LabCaseSchema } from '../lab-cases/lab-case.entity';
+import { addDays, localToday } from '../lab-cases/lab-cases.service';
 import type { NotificationJob } from '../notifications/notification-rules';
 import { emitScreenEvent } from '../realtime/outbox';
 import { rooms } from '../realtime/rooms';
 
-const noTenant = { filters: { tenant: false } } as const;
+/** UTC+14 (Kiribati): no zone's day is later, so its tomorrow bounds everyone's. */
+const aheadmostTimeZone = 'Etc/GMT-14';
 export const caseReminded = 'case.reminded.v1';
 
 /**
@@ -14,13 +14,22 @@ export const caseReminded = 'case.reminded.v1';
  * day (the day is part of the idempotency key), and the board marks the card.
  */
 export async function labCaseReminders(em: EntityManager, now = new Date()): Promise<NotificationJob[]> {
-  const today = clinicDay(now);
-  const tomorrow = clinicDay(new Date(now.getTime() + 86_400_000));
-  const cases = await em.find(LabCaseSchema, { status: { $ne: 'completed' }, dueDate: { $lte: tomorrow } }, { ...noTenant, fields: ['id', 'orgId', 'dueDate'], limit: 5000 });
+  // Each lab has its own today: read every case due by the latest tomorrow on earth, then keep
+  // those due by tomorrow in their lab's zone.
+  const cases = await em.getConnection().execute<{ id: string; org_id: string; due_date: string; time_zone: string }[]>(
+    `select c.id, c.org_id, to_char(c.due_date, 'YYYY-MM-DD') as due_date, o.time_zone
+       from lab_cases c join orgs o on o.id = c.org_id
+      where c.status <> 'completed' and c.due_date <= ?
+      limit 5000`,
+    [addDays(localToday(aheadmostTimeZone, now), 1)],
+  );
   const jobs: NotificationJob[] = [];
   await em.transactional(async (tx) => {
-    for (const labCase of cases) {
-      const overdue = labCase.dueDate < today;
+    for (const row of cases) {
+      const today = localToday(row.time_zone, now);
+      if (row.due_date > addDays(today, 1)) continue;
+      const labCase = { id: row.id, orgId: row.org_id };
+      const overdue = row.due_date < today;
       jobs.push({
         orgId: labCase.orgId,
         eventId: `reminder-${today}`,
@@ -38,8 +47,21 @@ export async function labCaseReminders(em: EntityManager, now = new Date()): Pro
 
 /** Tomorrow's booked appointments: the patient hears of each the day before. */
 export async function appointmentReminders(em: EntityManager, now = new Date()): Promise<NotificationJob[]> {
-  const { start, end } = dayBounds(clinicDay(new Date(now.getTime() + 86_400_000)));
-  const appointments = await em.find(AppointmentSchema, { status: 'scheduled', startsAt: { $gte: start, $lt: end } }, { ...noTenant, fields: ['id', 'orgId'], limit: 10_000 });
+  // Tomorrow, in any clinic's zone, starts after now and ends within two days and an hour of it:
+  // read that window, then keep what falls on tomorrow in the appointment's own clinic.
+  const rows = await em.getConnection().execute<{ id: string; org_id: string; starts_at: Date; time_zone: string }[]>(
+    `select a.id, a.org_id, a.starts_at, o.time_zone
+       from appointments a join orgs o on o.id = a.org_id
+      where a.status = 'scheduled' and a.starts_at >= ? and a.starts_at < ?
+      limit 10000`,
+    [now, new Date(now.getTime() + 50 * 3_600_000)],
+  );
+  const appointments = rows
+    .filter((row) => {
+      const { start, end } = dayBounds(addDays(clinicDay(now, row.time_zone), 1), row.time_zone);
+      return row.starts_at >= start && row.starts_at < end;
+    })
+    .map((row) => ({ id: row.id, orgId: row.org_id }));
   return appointments.flatMap((appointment) =>
     (['email', 'whatsapp'] as const).map((channel) => ({
       orgId: appointment.orgId,

@@ -66,7 +66,7 @@ export async function visitViews(em: EntityManager, caller: Caller, visits: Visi
   const patients = patientIds.length ? await em.find(PatientSchema, { id: { $in: patientIds } }) : [];
   const patientById = new Map(patients.map((p) => [p.id, p]));
   const professionals = await professionalsById(em, visits.map((v) => v.professionalId));
-  const today = clinicDay(new Date());
+  const today = clinicDay(new Date(), caller.timeZone);
   return visits.map((visit) => {
     const patient = patientById.get(visit.patientId)!;
     const professional = professionals.get(visit.professionalId)!;

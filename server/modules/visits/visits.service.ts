@@ -58,7 +58,7 @@ export async function checkIn({ em, caller }: Scope, input: CheckIn) {
     const patient = await requirePatient(tx, patientId);
     const professional = await requireActiveProfessional(tx, professionalId);
     const now = new Date();
-    const ticketDay = clinicDay(now);
+    const ticketDay = clinicDay(now, caller.timeZone);
     const number = await nextTicketNumber(tx, caller.orgId, ticketDay, professional.ticketPrefix);
     const validityDays = input.validityDays ?? 7;
     const expiresAt = new Date(now.getTime() + validityDays * day);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinicDay } from '../../server/modules/appointments/clinic-calendar';
-import { localToday } from '../../server/modules/lab-cases/lab-cases.service';
+import { addDays, localToday } from '../../server/modules/lab-cases/lab-cases.service';
 import { render } from '../../server/modules/notifications/templates';
+import { labCaseReminders } from '../../server/modules/reminders/reminders.service';
 import { serverTimeZone } from '../../server/shared/time-zone';
 import { seedOrg, tokensFor, type SeededOrg } from '../helpers/factories';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
@@ -103,7 +104,7 @@ describe('a clinic far from the server’s zone', () => {
 });
 
 describe('a lab far from the server’s zone', () => {
-  it('judges due dates and their risk by its own day', async () => {
+  it('judges due dates, their risk and its reminders by its own day', async () => {
     const lab = await seedOrg(t.orm, 'lab', ['org_admin'], { timeZone: farZone });
     const token = (await tokensFor(call, lab)).org_admin;
     const labToday = localToday(farZone);
@@ -119,6 +120,14 @@ describe('a lab far from the server’s zone', () => {
     expect(board.today).toBe(labToday);
     const card = board.columns.flatMap((c: { cards: { patientName: string; risk: string | null }[] }) => c.cards).find((c: { patientName: string }) => c.patientName === 'Due Today');
     expect(card.risk).toBe('due_today');
+
+    // The reminder sweep runs across labs: it too counts this lab's today and tomorrow as due soon.
+    await ok(call({ method: 'POST', url: `/api/v1/orgs/${lab.orgId}/cases`, token, payload: { patientName: 'Due Tomorrow', material: 'PMMA', caseType: 'Temporary', dueDate: addDays(labToday, 1) } }), 201);
+    const reminders = (await labCaseReminders(t.orm.em.fork())).filter((job) => job.orgId === lab.orgId);
+    expect(reminders.map((job) => [job.template, job.eventId])).toEqual([
+      ['case.dueSoon', `reminder-${labToday}`],
+      ['case.dueSoon', `reminder-${labToday}`],
+    ]);
   });
 });
 

@@ -28,18 +28,17 @@ export async function labCaseReminders(em: EntityManager, now = new Date()): Pro
     for (const row of cases) {
       const today = localToday(row.time_zone, now);
       if (row.due_date > addDays(today, 1)) continue;
-      const labCase = { id: row.id, orgId: row.org_id };
       const overdue = row.due_date < today;
       jobs.push({
-        orgId: labCase.orgId,
+        orgId: row.org_id,
         eventId: `reminder-${today}`,
         template: overdue ? 'case.overdue' : 'case.dueSoon',
         channel: 'email',
         recipient: 'lab_admins',
         subjectType: 'LabCase',
-        subjectId: labCase.id,
+        subjectId: row.id,
       });
-      emitScreenEvent(tx, { orgId: labCase.orgId, type: caseReminded, rooms: [rooms.labBoard(labCase.orgId)], payload: { caseId: labCase.id, risk: overdue ? 'overdue' : 'due_soon', day: today } });
+      emitScreenEvent(tx, { orgId: row.org_id, type: caseReminded, rooms: [rooms.labBoard(row.org_id)], payload: { caseId: row.id, risk: overdue ? 'overdue' : 'due_soon', day: today } });
     }
   });
   return jobs;
@@ -49,7 +48,7 @@ export async function labCaseReminders(em: EntityManager, now = new Date()): Pro
 export async function appointmentReminders(em: EntityManager, now = new Date()): Promise<NotificationJob[]> {
   // Tomorrow, in any clinic's zone, starts after now and ends within two days and an hour of it:
   // read that window, then keep what falls on tomorrow in the appointment's own clinic.
-  const rows = await em.getConnection().execute<{ id: string; org_id: string; starts_at: Date; time_zone: string }[]>(
+  const rows = await em.getConnection().execute<{ id: string; org_id: string; starts_at: string; time_zone: string }[]>(
     `select a.id, a.org_id, a.starts_at, o.time_zone
        from appointments a join orgs o on o.id = a.org_id
       where a.status = 'scheduled' and a.starts_at >= ? and a.starts_at < ?
@@ -59,7 +58,8 @@ export async function appointmentReminders(em: EntityManager, now = new Date()):
   const appointments = rows
     .filter((row) => {
       const { start, end } = dayBounds(addDays(clinicDay(now, row.time_zone), 1), row.time_zone);
-      return row.starts_at >= start && row.starts_at < end;
+      const startsAt = new Date(row.starts_at);
+      return startsAt >= start && startsAt < end;
     })
     .map((row) => ({ id: row.id, orgId: row.org_id }));
   return appointments.flatMap((appointment) =>

@@ -43,6 +43,8 @@ export interface Org {
   active: boolean;
   staffLimits: StaffLimits;
   toothNumbering: ToothNumbering;
+  /** IANA zone of the org's days and hours (ticket days, today's queues, due dates, reminder times). */
+  timeZone: string;
 }
 
 export interface NewOrg {
@@ -50,12 +52,15 @@ export interface NewOrg {
   name: string;
   staffLimits: StaffLimits;
   toothNumbering?: ToothNumbering;
+  /** The server's zone when omitted. */
+  timeZone?: string;
   admin: { email: string; name: string; password: string };
 }
 
 export interface OrgChanges {
   name?: string;
   toothNumbering?: ToothNumbering;
+  timeZone?: string;
 }
 
 export interface StaffMember {

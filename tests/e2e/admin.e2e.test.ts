@@ -182,6 +182,23 @@ describe('Audit log', () => {
   });
 });
 
+describe('Organisation settings', () => {
+  it('shows the org’s time zone and saves another one', async () => {
+    await page.getByRole('link', { name: 'Organisation' }).click();
+    const zone = page.getByLabel('Time zone');
+    await zone.waitFor();
+    const admin = await apiLogin(server.url, lab.adminEmail, lab.adminPassword);
+    const before = await apiCall<{ timeZone: string }>(server.url, admin.accessToken, 'GET', `/orgs/${lab.id}`);
+    expect(await zone.inputValue()).toBe(before.body.timeZone);
+
+    await zone.selectOption('America/Sao_Paulo');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Organisation settings saved.').waitFor();
+    const after = await apiCall<{ timeZone: string }>(server.url, admin.accessToken, 'GET', `/orgs/${lab.id}`);
+    expect(after.body.timeZone).toBe('America/Sao_Paulo');
+  });
+});
+
 it('raised no uncaught errors in the page', () => {
   expect(browser.errors).toEqual([]);
 });

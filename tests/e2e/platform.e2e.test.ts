@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, signIn, signOut, type Browser } from './harness';
 import { demoPassword } from '../../server/demo/seed-demo';
 import { startE2EServer, type E2EServer } from './server';
-import { apiLogin, createOrg, unique } from './api';
+import { apiCall, apiLogin, createOrg, unique } from './api';
 
 let server: E2EServer;
 let browser: Browser;
@@ -40,6 +40,9 @@ describe('Platform', () => {
     await dialog.getByRole('textbox', { name: 'Doctors' }).fill('4');
     await dialog.getByLabel('Full name').fill('Hana Harbour');
     await dialog.getByLabel('Email').fill(email);
+    const zone = dialog.getByLabel('Time zone');
+    expect(await zone.inputValue()).toBe(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone));
+    await zone.selectOption('America/Sao_Paulo');
     await dialog.getByLabel('First password').fill('harbourharbour');
     await dialog.getByRole('button', { name: 'Create organisation' }).click();
     await dialog.getByText('Must contain letters and digits').waitFor();
@@ -52,6 +55,9 @@ describe('Platform', () => {
     const row = page.getByRole('row').filter({ hasText: name });
     await row.waitFor();
     expect(await row.textContent()).toContain('4 doctors');
+    const platform = await apiLogin(server.url, 'super@cuspid.demo', demoPassword);
+    const orgs = await apiCall<{ name: string; timeZone: string }[]>(server.url, platform.accessToken, 'GET', '/orgs');
+    expect(orgs.body.find((org) => org.name === name)?.timeZone).toBe('America/Sao_Paulo');
 
     await signOut(page);
     await signIn(page, email, 'Harbour-2026-pass');

@@ -209,46 +209,13 @@ try {
     const b = bare[size]!;
     return [
       {
-        clients: size,
-        server: 'cuspid',
-        '1/s last p50 ms': o.slow.lastMs.p50,
-        '1/s last p99 ms': o.slow.lastMs.p99,
-        '10/s last p50 ms': o.figures.lastMs.p50,
-        '10/s last p99 ms': o.figures.lastMs.p99,
-        '10/s server-done p99 ms': o.figures.serverDoneMs?.p99,
-        'http p50 ms': o.figures.httpMs.p50,
-        'pipeline p50 ms': o.figures.pipelineMs?.p50,
-        'write us/recipient': o.figures.usPerRecipient,
-        'lag p99 ms': o.lag.p99,
-        'server cores': o.serverCores,
-        'client cores': o.clientCores,
-        'KB/socket rss': o.memoryPerSocketKB.rss,
-        'KB/socket heap': o.memoryPerSocketKB.heap,
-        delivered: o.figures.delivered,
+        ...sizeRow(size, 'cuspid', o),
         '1/s p99 / bare': round(o.slow.lastMs.p99 / b.slow.lastMs.p99),
         '10/s p99 / bare': round(o.figures.lastMs.p99 / b.figures.lastMs.p99),
         'server-done p99 / bare': round((o.figures.serverDoneMs?.p99 ?? NaN) / (b.figures.serverDoneMs?.p99 ?? NaN)),
         load1: o.load1,
       },
-      {
-        clients: size,
-        server: 'bare socket.io',
-        '1/s last p50 ms': b.slow.lastMs.p50,
-        '1/s last p99 ms': b.slow.lastMs.p99,
-        '10/s last p50 ms': b.figures.lastMs.p50,
-        '10/s last p99 ms': b.figures.lastMs.p99,
-        '10/s server-done p99 ms': b.figures.serverDoneMs?.p99,
-        'http p50 ms': b.figures.httpMs.p50,
-        'pipeline p50 ms': b.figures.pipelineMs?.p50,
-        'write us/recipient': b.figures.usPerRecipient,
-        'lag p99 ms': b.lag.p99,
-        'server cores': b.serverCores,
-        'client cores': b.clientCores,
-        'KB/socket rss': b.memoryPerSocketKB.rss,
-        'KB/socket heap': b.memoryPerSocketKB.heap,
-        delivered: b.figures.delivered,
-        load1: b.load1,
-      },
+      { ...sizeRow(size, 'bare socket.io', b), load1: b.load1 },
     ];
   });
   table(`fanout: ${rate} changes/s, ${seconds} s per size (latency: HTTP change -> receipt by the last client)`, rowsOut);
@@ -280,6 +247,28 @@ try {
   });
 } finally {
   await database.drop();
+}
+
+/** One size's figures for one server; the table's column order follows the keys. */
+function sizeRow(clients: number, server: string, step: Step) {
+  return {
+    clients,
+    server,
+    '1/s last p50 ms': step.slow.lastMs.p50,
+    '1/s last p99 ms': step.slow.lastMs.p99,
+    '10/s last p50 ms': step.figures.lastMs.p50,
+    '10/s last p99 ms': step.figures.lastMs.p99,
+    '10/s server-done p99 ms': step.figures.serverDoneMs?.p99,
+    'http p50 ms': step.figures.httpMs.p50,
+    'pipeline p50 ms': step.figures.pipelineMs?.p50,
+    'write us/recipient': step.figures.usPerRecipient,
+    'lag p99 ms': step.lag.p99,
+    'server cores': step.serverCores,
+    'client cores': step.clientCores,
+    'KB/socket rss': step.memoryPerSocketKB.rss,
+    'KB/socket heap': step.memoryPerSocketKB.heap,
+    delivered: step.figures.delivered,
+  };
 }
 
 function tuningRow(step: Step) {

@@ -26,7 +26,7 @@
  * or under p90, and between them (a calibrated range: about 50%, 90% and 40%).
  * Baseline: the naive figure on the same days. Several seeds; no database (the estimator is pure).
  */
-import { estimateWaits, naiveWait, type QueueState } from '../server/modules/estimates/wait-estimator';
+import { estimateWaits, naiveWait, seededRandom, type QueueState } from '../server/modules/estimates/wait-estimator';
 import { noteLoad, quantile, quick, round, table, writeResult } from './lib/common';
 
 const name = 'wait-prediction';
@@ -48,17 +48,6 @@ const lastCheckIn = 16 * 60;
 const rushEnd = 10 * 60;
 const instantEvery = 5;
 
-/** Mulberry32: small, seeded. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function normal(random: () => number): number {
   const u = Math.max(1e-12, random());
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
@@ -203,10 +192,10 @@ const perDoctor = new Map<string, Quote[]>();
 for (let seed = 1; seed <= seeds; seed++) {
   const seedQuotes: Quote[] = [];
   doctors.forEach((doctor, d) => {
-    const quotes = simulateDoctor(rng(seed * 1000 + d), doctor.median, 7919 * (d + 1), stated);
+    const quotes = simulateDoctor(seededRandom(seed * 1000 + d), doctor.median, 7919 * (d + 1), stated);
     seedQuotes.push(...quotes);
     perDoctor.set(doctor.name, [...(perDoctor.get(doctor.name) ?? []), ...quotes]);
-    allSteady.push(...simulateDoctor(rng(seed * 1000 + d), doctor.median, 7919 * (d + 1), steady));
+    allSteady.push(...simulateDoctor(seededRandom(seed * 1000 + d), doctor.median, 7919 * (d + 1), steady));
   });
   all.push(...seedQuotes);
   perSeed.push({ seed, checkIn: score(seedQuotes.filter((q) => q.kind === 'check-in')) });

@@ -53,26 +53,10 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Browse
     executablePath: chromiumPath,
     headless: true,
     args: chromiumArgs,
-    baseURL: options.baseURL,
-    viewport: options.viewport ?? tabletViewport,
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-    reducedMotion: 'reduce',
+    ...contextOptions(options),
   });
   context.setDefaultTimeout(10_000);
-  const errors: string[] = [];
-  const ignored = [
-    // Failed requests the app handles itself (wrong password, expired token, refused move) are
-    // logged by Chromium as console errors; they are asserted on screen instead.
-    /Failed to load resource: the server responded with a status of (400|401|403|404|409|429)/,
-    ...(options.ignoreConsole ?? []),
-  ];
-  const watch = (page: Page) => {
-    page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !ignored.some((re) => re.test(message.text()))) errors.push(`console: ${message.text()}`);
-    });
-  };
+  const { errors, watch } = pageErrors(options);
   context.pages().forEach(watch);
   context.on('page', watch);
   const page = context.pages()[0] ?? (await context.newPage());
@@ -97,25 +81,12 @@ export async function launchBrowsers(count: number, options: LaunchOptions = {})
     throw new Error(`Chromium not found at ${chromiumPath}. Install it with: apt-get update && apt-get install -y chromium`);
   }
   const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
-  const ignored = [/Failed to load resource: the server responded with a status of (400|401|403|404|409|429)/, ...(options.ignoreConsole ?? [])];
   let open = count;
   return Promise.all(
     Array.from({ length: count }, async () => {
-      const context = await browser.newContext({
-        baseURL: options.baseURL,
-        viewport: options.viewport ?? tabletViewport,
-        locale: 'en-GB',
-        timezoneId: 'UTC',
-        reducedMotion: 'reduce',
-      });
+      const context = await browser.newContext(contextOptions(options));
       context.setDefaultTimeout(10_000);
-      const errors: string[] = [];
-      const watch = (page: Page) => {
-        page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-        page.on('console', (message) => {
-          if (message.type() === 'error' && !ignored.some((re) => re.test(message.text()))) errors.push(`console: ${message.text()}`);
-        });
-      };
+      const { errors, watch } = pageErrors(options);
       context.on('page', watch);
       const page = await context.newPage();
       return {
@@ -200,4 +171,26 @@ export function countRequests(page: Page, match: RegExp): { readonly count: numb
     if (match.test(new URL(request.url()).pathname)) counter.count += 1;
   });
   return counter;
+}
+
+function contextOptions(options: LaunchOptions) {
+  return { baseURL: options.baseURL, viewport: options.viewport ?? tabletViewport, locale: 'en-GB', timezoneId: 'UTC', reducedMotion: 'reduce' as const };
+}
+
+/** Uncaught page errors and console errors of the pages `watch` is given, minus the expected ones. */
+function pageErrors(options: LaunchOptions): { errors: string[]; watch: (page: Page) => void } {
+  const errors: string[] = [];
+  const ignored = [
+    // Failed requests the app handles itself (wrong password, expired token, refused move) are
+    // logged by Chromium as console errors; they are asserted on screen instead.
+    /Failed to load resource: the server responded with a status of (400|401|403|404|409|429)/,
+    ...(options.ignoreConsole ?? []),
+  ];
+  const watch = (page: Page) => {
+    page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !ignored.some((re) => re.test(message.text()))) errors.push(`console: ${message.text()}`);
+    });
+  };
+  return { errors, watch };
 }

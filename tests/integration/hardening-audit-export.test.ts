@@ -5,6 +5,7 @@ import type { Role } from '../../workflows/roles';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
 import { login, seedOrg, tokensFor, type SeededOrg } from '../helpers/factories';
 import { inMinutes, ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
+import type { ExportedAuditEvent } from '../../server/modules/audit/audit.service';
 
 /**
  * Issue 9, audit: an org_admin exports the whole trail of one patient (every change and every staff
@@ -59,18 +60,6 @@ afterAll(async () => {
   rmSync(t.config.storageDir, { recursive: true, force: true });
 });
 
-interface Exported {
-  id: string;
-  at: string;
-  action: string;
-  entityType: string;
-  entityId: string | null;
-  actorUserId: string | null;
-  actorName: string | null;
-  actorRole: string | null;
-  changedFields: string[];
-}
-
 /** RFC 4180, enough for this test: quoted cells with doubled quotes. */
 function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
@@ -96,7 +85,7 @@ describe('exporting the audit trail of one patient', () => {
     const response = await exportOf({ entityType: 'Patient', entityId: patient.id });
     expect(response.statusCode, response.body).toBe(200);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
-    const body = response.json() as { entityType: string; entityId: string; items: Exported[] };
+    const body = response.json() as { entityType: string; entityId: string; items: ExportedAuditEvent[] };
     expect(body).toMatchObject({ entityType: 'Patient', entityId: patient.id });
     const items = body.items;
     const reads = items.filter((e) => e.action === 'patient.read');
@@ -123,7 +112,7 @@ describe('exporting the audit trail of one patient', () => {
   });
 
   it('answers CSV for ?format=csv and for Accept: text/csv, with the export itself in the trail', async () => {
-    const json = (await exportOf({ entityType: 'Patient', entityId: patient.id })).json() as { items: Exported[] };
+    const json = (await exportOf({ entityType: 'Patient', entityId: patient.id })).json() as { items: ExportedAuditEvent[] };
     const byQuery = await exportOf({ entityType: 'Patient', entityId: patient.id, format: 'csv' });
     expect(byQuery.statusCode).toBe(200);
     expect(byQuery.headers['content-type']).toBe('text/csv; charset=utf-8');
@@ -202,7 +191,7 @@ describe('exporting the audit trail of one lab case', () => {
     const uploaded = await ok(call({ method: 'POST', url: `${casesUrl()}/${created.id}/attachments`, token: labTokens.designer, payload: form }), 201);
     const response = await labExport(created.id);
     expect(response.statusCode, response.body).toBe(200);
-    const items = response.json().items as Exported[];
+    const items = response.json().items as ExportedAuditEvent[];
     expect(items.map((e) => [e.action, e.actorRole])).toEqual([
       ['case.create', 'dentist'],
       ['case.update', 'designer'],
@@ -221,7 +210,7 @@ describe('exporting the audit trail of one lab case', () => {
     expect((await call({ method: 'DELETE', url: `${casesUrl()}/${created.id}`, token: labTokens.org_admin })).statusCode).toBe(204);
     const response = await labExport(created.id);
     expect(response.statusCode, response.body).toBe(200);
-    expect(response.json().items.map((e: Exported) => e.action)).toEqual(['case.create', 'case.delete']);
+    expect(response.json().items.map((e: ExportedAuditEvent) => e.action)).toEqual(['case.create', 'case.delete']);
   });
 
   it('is refused to designers and dentists (403), and hides other labs’ cases and patients (404)', async () => {

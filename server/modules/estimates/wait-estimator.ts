@@ -44,8 +44,8 @@ const draws = 400;
  */
 const maxUrgentLoad = 0.5;
 
-/** Mulberry32: a small seeded generator, so the same queue always gets the same quote. */
-function random(seed: number): () => number {
+/** Mulberry32: a small seeded generator, so the same queue always gets the same quote (and the bench's clinic the same day). */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -106,7 +106,7 @@ function urgentPerMinute(days: QueueState['checkInDays']): number {
 export function estimateWaits(state: QueueState, seed = 1): Estimate {
   const samples = pacedSamples(state.durations);
   const urgentRate = Math.min(urgentPerMinute(state.checkInDays), maxUrgentLoad / mean(samples));
-  const next = random(seed);
+  const next = seededRandom(seed);
   const draw = () => samples[Math.floor(next() * samples.length)]!;
   const untilUrgent = () => (urgentRate > 0 ? -Math.log(1 - next()) / urgentRate : Infinity);
   const remainingOfCurrent = (): number => {

@@ -5,6 +5,7 @@ import type { Caller, Scope } from '../../shared/scope';
 import { rooms } from '../realtime/rooms';
 import { LabCaseSchema, type LabCase } from './lab-case.entity';
 import { addDays, filterWhere, localToday, visibleTo, type CaseFilter } from './lab-cases.service';
+import { stateValue } from './case-state';
 
 export type DueRisk = 'overdue' | 'due_today' | 'due_48h';
 
@@ -37,7 +38,7 @@ function cardView(row: CardRow, today: string) {
     shade: row.shade,
     dueDate: row.dueDate,
     status: row.status,
-    state: row.status === 'completed' ? `completed.${row.deliveryStatus}` : row.status,
+    state: stateValue(row),
     deliveryStatus: row.deliveryStatus,
     approvalStatus: row.approvalStatus,
     assignedDesignerId: row.assignedDesignerId ?? null,

@@ -10,10 +10,15 @@ export function actorOf(caller: Caller): MachineCaller {
   return { role: caller.role, userId: caller.userId };
 }
 
-/** The case's machine state as its columns store it: `completed.<deliveryStatus>` once completed. */
+/** The machine state value its columns store: `completed.<deliveryStatus>` once completed, else the status. */
+export function stateValue(columns: Pick<LabCase, 'status' | 'deliveryStatus'>): string {
+  return columns.status === 'completed' ? `completed.${columns.deliveryStatus}` : columns.status;
+}
+
+/** The case's machine state as its columns store it. */
 export function persistedCase(labCase: LabCase): Persisted<CaseContext> {
   return {
-    value: labCase.status === 'completed' ? `completed.${labCase.deliveryStatus}` : labCase.status,
+    value: stateValue(labCase),
     context: {
       redoCount: labCase.redoCount,
       approvalStatus: labCase.approvalStatus,

@@ -3,6 +3,7 @@ import type { ApprovalStatus, CaseEventType, CaseStatus, DeliveryStatus } from '
 import { emitScreenEvent, type ScreenEvent } from '../realtime/outbox';
 import { rooms } from '../realtime/rooms';
 import type { LabCase } from './lab-case.entity';
+import { stateValue } from './case-state';
 
 /** Wire events of the lab board, versioned; the client imports these types. */
 export const caseWireEvents = {
@@ -49,7 +50,7 @@ export function caseChangedEvent(type: CaseWireEvent, labCase: LabCase, change: 
     caseId: labCase.id,
     caseNumber: labCase.caseNumber,
     status: labCase.status,
-    state: labCase.status === 'completed' ? `completed.${labCase.deliveryStatus}` : labCase.status,
+    state: stateValue(labCase),
     deliveryStatus: labCase.deliveryStatus,
     approvalStatus: labCase.approvalStatus,
     assignedDesignerId: labCase.assignedDesignerId ?? null,

@@ -313,7 +313,7 @@ async function addClinicDay(em: EntityManager, clinicId: string): Promise<void> 
   const ibuprofen: [string, string, string, string] = ['Ibuprofen', '400 mg', 'every 6 hours if pain', '3 days'];
   const chlorhexidine: [string, string, string, string] = ['Chlorhexidine mouthwash 0.12%', '15 ml', 'twice a day', '10 days'];
 
-  // Dr. Jefferson: two seen and closed, one with him now, one called, two waiting.
+  // Dr. Jefferson: two seen and closed, one with him now, three waiting.
   const a0 = await book(0, drJ.id, 8, 0, 'Toothache, upper right molar');
   const v0 = await fromAppointment(a0.id, 0);
   await consult(v0.id, drJ.id, [amoxicillin, ibuprofen]);
@@ -330,12 +330,11 @@ async function addClinicDay(em: EntityManager, clinicId: string): Promise<void> 
   const v2 = await fromAppointment(a2.id, 2);
   await consult(v2.id, drJ.id, [ibuprofen]);
   const v3 = await walkIn(3, drJ.id);
-  await callNext(jefferson.scope);
   const a4 = await book(4, drJ.id, 10, 0, 'Cleaning and check-up');
   const v4 = await fromAppointment(a4.id, 4);
   const v5 = await walkIn(5, drJ.id);
 
-  // Dr. Okafor: one closed, one printed (to hand over), one waiting for the pharmacy, an urgent walk-in and one waiting.
+  // Dr. Okafor: one closed, one printed (to hand over), one waiting for the pharmacy, an urgent walk-in called and one waiting.
   const a6 = await book(6, drO.id, 8, 0, 'Braces adjustment');
   const v6 = await fromAppointment(a6.id, 6);
   await consult(v6.id, drO.id, [chlorhexidine]);
@@ -352,6 +351,7 @@ async function addClinicDay(em: EntityManager, clinicId: string): Promise<void> 
   await dispensePrescription(pharmacy, vPortal.id, {});
   await sendVisitEvent(pharmacy, vPortal.id, { type: 'close' });
   const v8 = await walkIn(8, drO.id, 1);
+  await callNext(okafor.scope);
   const a9 = await book(9, drO.id, 9, 30, 'Aligner review');
   const v9 = await fromAppointment(a9.id, 9);
 

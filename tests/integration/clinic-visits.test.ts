@@ -72,14 +72,14 @@ describe("the doctor's queue", () => {
     expect(queue.visits.map((v: { visitId: string }) => v.visitId)).toEqual([v3.id, v1.id, v2.id]);
     const summary = await ok(call({ method: 'GET', url: c.url('/queue/summary'), token: c.drB.token, query: { professionalId: c.drB.professionalId } }));
     expect(summary.message).toBe('There are 3 patients waiting for their appointments with Dr. Ngozi Okafor today. The average waiting time is ca 0 hours and 0 minutes');
-    const calls = await Promise.all([post('/queue/me/call-next', c.drB.token), post('/queue/me/call-next', c.drB.token)]);
-    expect(calls.map((r) => r.statusCode), calls.map((r) => r.body).join()).toEqual([200, 200]);
-    expect(calls.map((r) => r.json().id).sort()).toEqual([v1.id, v3.id].sort());
-    await ok(post('/queue/me/call-next', c.drB.token));
+    // One patient called at a time (queue-rules.test.ts): each is marked as not come before the next call.
+    for (const head of [v3, v1, v2]) {
+      expect((await ok(post('/queue/me/call-next', c.drB.token))).id).toBe(head.id);
+      await ok(post(`/visits/${head.id}/events`, c.tokens.receptionist, { type: 'noShow' }));
+    }
     const empty = await post('/queue/me/call-next', c.drB.token);
     expect(empty.statusCode).toBe(409);
     expect(empty.json().error).toBe('queue_empty');
-    for (const visit of [v1, v2, v3]) await ok(post(`/visits/${visit.id}/events`, c.tokens.receptionist, { type: 'noShow' }));
   });
 
   it('calls a patient again at a new call time, which is what makes the display chime again', async () => {

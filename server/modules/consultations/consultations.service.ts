@@ -7,16 +7,21 @@ import { recordAudit } from '../audit/audit.service';
 import { countActiveItems } from '../prescriptions/prescriptions.service';
 import { requireOwnVisit, visitView } from '../visits/visit-access';
 import { applyVisitEvent, assertVisitVersion, persistedVisit } from '../visits/visit-transitions';
+import { assertDoctorFree, lockDoctorRoom } from '../visits/visit-rules';
 import { ConsultationSessionSchema, type ConsultationSession } from './consultation-session.entity';
 
 /**
  * The doctor starts the consultation of a called visit: visit.start, and a new session numbered
- * after the visit's earlier ones. A visit past its validity refuses new sessions (409).
+ * after the visit's earlier ones. A visit past its validity refuses new sessions (409), and so does
+ * a doctor still in consultation with another patient (409 `consultation_open`).
  */
 export async function startConsultation({ em, caller }: Scope, visitId: string, input: { version?: number }) {
   return em.transactional(async (tx) => {
+    // The doctor's lock before the visit's row, in the same order as callNext.
+    await lockDoctorRoom(tx, caller.orgId, caller.userId);
     const visit = await requireOwnVisit(tx, caller, visitId, { lock: true });
     assertVisitVersion(visit, input.version);
+    await assertDoctorFree(tx, caller.userId, { action: 'starting another consultation', statuses: ['in_consultation'], visitId: visit.id });
     const now = new Date();
     if (now >= visit.expiresAt) {
       // The machine would refuse too; say why, and list what can still happen to the visit.

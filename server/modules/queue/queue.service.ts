@@ -8,6 +8,7 @@ import type { ProfessionalProfile } from '../professionals/professional-profile.
 import { professionalsForQueue, professionalOfUser, requireProfessional } from '../professionals/professionals.service';
 import { VisitSchema, type Visit } from '../visits/visit.entity';
 import { visitLock, visitView } from '../visits/visit-access';
+import { assertDoctorFree, lockDoctorRoom } from '../visits/visit-rules';
 import { queuedVisitStatuses } from '../visits/visit-statuses';
 import { applyVisitEvent } from '../visits/visit-transitions';
 import { averageWaitMinutes, queueSummaryMessage } from './queue-summary';
@@ -49,12 +50,15 @@ export async function doctorQueue(em: EntityManager, doctorUserId: string) {
 }
 
 /**
- * Calls the head of the calling doctor's waiting queue (visit.call). The head is taken FOR UPDATE
- * SKIP LOCKED, so two clicks call two different patients rather than one twice. 409 when nobody waits.
+ * Calls the head of the calling doctor's waiting queue (visit.call). 409 `consultation_open` or
+ * `patient_called` while the doctor still has a patient in the room or on the way in (two clicks
+ * call one patient, the second is refused), 409 `queue_empty` when nobody waits.
  */
 export async function callNext({ em, caller }: Scope) {
   return em.transactional(async (tx) => {
     await ownProfile(tx, caller.userId);
+    await lockDoctorRoom(tx, caller.orgId, caller.userId);
+    await assertDoctorFree(tx, caller.userId, { action: 'calling the next patient', statuses: ['called', 'in_consultation'] });
     const [head] = await tx.find(
       VisitSchema,
       { doctorUserId: caller.userId, status: 'waiting' },

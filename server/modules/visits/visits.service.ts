@@ -14,6 +14,7 @@ import { professionalsById, requireActiveProfessional } from '../professionals/p
 import { WaitEstimateSchema } from '../estimates/wait-estimate.entity';
 import { PatientVitalsSchema, VisitSchema, type PatientVitals } from './visit.entity';
 import { requireVisibleVisit, visitView } from './visit-access';
+import { assertNoOpenVisit, lockPatientVisits } from './visit-rules';
 import { afterConsultationStatuses, isOpenVisit } from './visit-statuses';
 import { applyVisitEvent } from './visit-transitions';
 import { vitalNames, vitalsProblems, type Vitals } from './vitals';
@@ -32,7 +33,7 @@ export interface CheckIn {
 /**
  * Checks a patient in, from their appointment or as a walk-in: the visit with its daily ticket, the
  * vitals, and visit.queue, in one transaction, so the visit lands in the doctor's queue as
- * 'waiting' or not at all.
+ * 'waiting' or not at all. 409 `open_visit` while the patient still has a visit that is not over.
  */
 export async function checkIn({ em, caller }: Scope, input: CheckIn) {
   const problems: FieldError[] = vitalsProblems(input.vitals);
@@ -56,6 +57,8 @@ export async function checkIn({ em, caller }: Scope, input: CheckIn) {
       professionalId = input.professionalId!;
     }
     const patient = await requirePatient(tx, patientId);
+    await lockPatientVisits(tx, caller.orgId, patient.id);
+    await assertNoOpenVisit(tx, caller, patient.id);
     const professional = await requireActiveProfessional(tx, professionalId);
     const now = new Date();
     const ticketDay = clinicDay(now, caller.timeZone);

@@ -11,6 +11,7 @@ import { dbPlugin } from './plugins/db';
 import { redisPlugin } from './plugins/redis';
 import { errorsPlugin } from './plugins/errors';
 import { inputHygienePlugin } from './plugins/input-hygiene';
+import { closedBodiesPlugin } from './plugins/closed-bodies';
 import { authPlugin } from './plugins/auth';
 import { openapiPlugin } from './plugins/openapi';
 import { clientPlugin } from './plugins/client';
@@ -24,6 +25,8 @@ import { labCasesRoutes } from './modules/lab-cases/lab-cases.routes';
 import { displaysRoutes } from './modules/displays/displays.routes';
 import { notificationsRoutes } from './modules/notifications/notifications.routes';
 import type { Queues } from './queues';
+import { AccountMail } from './modules/auth/account-mail';
+import { SmtpSender } from './modules/notifications/providers';
 import { patientsRoutes } from './modules/patients/patients.routes';
 import { professionalsRoutes } from './modules/professionals/professionals.routes';
 import { appointmentsRoutes } from './modules/appointments/appointments.routes';
@@ -33,9 +36,9 @@ import { prescriptionsRoutes } from './modules/prescriptions/prescriptions.route
 import { pharmacyRoutes } from './modules/pharmacy/pharmacy.routes';
 import { queueRoutes } from './modules/queue/queue.routes';
 import { displayForToken } from './modules/displays/displays.service';
-import { realtimePlugin } from './modules/realtime/realtime.plugin';
+import { realtimePlugin, type Credentials } from './modules/realtime/realtime.plugin';
 import { socketChannel } from './modules/realtime/envelope';
-import type { Principal, Topic } from './modules/realtime/topics';
+import type { Topic } from './modules/realtime/topics';
 import { labBoardTopic } from './modules/lab-cases/lab-cases.topics';
 import { doctorQueueTopic, receptionTopic } from './modules/queue/queue.topics';
 import { pharmacyTopic } from './modules/pharmacy/pharmacy.topics';
@@ -56,14 +59,14 @@ export interface AppDeps {
 const topics: Topic[] = [labBoardTopic, receptionTopic, doctorQueueTopic, pharmacyTopic, displayTopic, visitStatusTopic];
 
 /** Screens without a login hold a token instead: a waiting-room display's or a patient's status page's. */
-async function principalFromToken(auth: Record<string, unknown>, em: EntityManager): Promise<Principal | null> {
+async function principalFromToken(auth: Record<string, unknown>, em: EntityManager): Promise<Credentials | null> {
   if (typeof auth.displayToken === 'string') {
     const display = await displayForToken(em, auth.displayToken);
-    return display ? { kind: 'display', displayId: display.id, orgId: display.orgId } : null;
+    return display ? { principal: { kind: 'display', displayId: display.id, orgId: display.orgId }, expiresAt: null } : null;
   }
   if (typeof auth.statusToken === 'string') {
     const visit = await visitForStatusToken(em, auth.statusToken);
-    return visit ? { kind: 'visit-status', visitId: visit.id, orgId: visit.orgId } : null;
+    return visit ? { principal: { kind: 'visit-status', visitId: visit.id, orgId: visit.orgId }, expiresAt: visit.expiresAt.getTime() } : null;
   }
   return null;
 }
@@ -73,10 +76,12 @@ export async function buildApp({ config, orm, redis, queues, logStream }: AppDep
   const logger = logStream ? { ...loggerOptions(config.logLevel), stream: logStream } : loggerOptions(config.logLevel);
   const app = Fastify({
     logger,
-    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 80 ? req.headers['x-request-id'] : randomUUID()),
+    // Audit rows keep the request id as evidence of which request did what: a client never chooses it.
+    genReqId: () => randomUUID(),
     trustProxy: config.nodeEnv === 'production',
     bodyLimit: 1024 * 1024,
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: true } },
+    // Unknown body fields are refused, never silently dropped (closed-bodies makes every body schema closed).
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Built once: @fastify/helmet rebuilds helmet's middleware, parsing the CSP, on every request
@@ -93,10 +98,19 @@ export async function buildApp({ config, orm, redis, queues, logStream }: AppDep
     },
   });
   app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined)));
+  // API answers carry names, records and screens' data: no browser or proxy may keep a copy (for
+  // the next user of a shared desk computer, or the back button after sign-out). The request id
+  // goes back so a caller can quote it to support.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    reply.header('x-request-id', request.id);
+    done(null, payload);
+  });
   // Same-origin by default; other browser origins only when listed in CORS_ORIGINS.
   await app.register(cors, { origin: config.corsOrigins.length ? config.corsOrigins : false, credentials: false });
   await app.register(errorsPlugin, { spaFallback: config.clientDir !== null });
   await app.register(inputHygienePlugin);
+  await app.register(closedBodiesPlugin);
   await app.register(dbPlugin, { orm });
   await app.register(redisPlugin, { redis, queues });
   await app.register(authPlugin, { secret: config.jwtSecret, accessTokenTtlSeconds: config.accessTokenTtlSeconds, listenUrl: config.outboxListen ? config.databaseUrl : null });
@@ -106,21 +120,25 @@ export async function buildApp({ config, orm, redis, queues, logStream }: AppDep
   const auth = new AuthService({
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     refreshTokenTtlDays: config.refreshTokenTtlDays,
-    signAccessToken: (userId) => app.jwt.sign({ sub: userId, typ: 'access' }),
+    signAccessToken: (userId, version) => app.jwt.sign({ sub: userId, typ: 'access', ver: version }),
     throttle: new LoginThrottle(redis, config.redisPrefix),
   });
+
+  const smtp = config.smtpUrl ? new SmtpSender(config.smtpUrl) : null;
+  if (smtp) app.addHook('onClose', () => smtp.close());
+  const accountMail = new AccountMail(smtp, config.publicUrl, app.log);
 
   await app.register(healthRoutes);
   await app.register(
     async (api) => {
-      await api.register(authRoutes, { auth });
-      await api.register(orgsRoutes);
+      await api.register(authRoutes, { auth, accountMail });
+      await api.register(orgsRoutes, { accountMail });
       await api.register(auditRoutes);
       await api.register(labCasesRoutes, { storageDir: config.storageDir, uploadLimitBytes: config.uploadLimitBytes });
       await api.register(displaysRoutes);
       await api.register(notificationsRoutes, { queue: queues.notifications });
       // The clinic flow (issue 4).
-      await api.register(patientsRoutes);
+      await api.register(patientsRoutes, { accountMail });
       await api.register(professionalsRoutes);
       await api.register(appointmentsRoutes);
       await api.register(visitsRoutes);

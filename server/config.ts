@@ -18,6 +18,8 @@ export interface Config {
   uploadLimitBytes: number;
   corsOrigins: string[];
   smtpUrl: string | null;
+  /** Where people reach the app: the origin of links in account mail (password resets). */
+  publicUrl: string;
   whatsappApiUrl: string | null;
   whatsappToken: string | null;
   runWorkers: boolean;
@@ -55,6 +57,7 @@ export function loadConfig(env: Env = process.env): Config {
     uploadLimitBytes: integer(env, 'UPLOAD_LIMIT_MB', 200, 1, 10_240, problems) * 1024 * 1024,
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     smtpUrl: optionalPattern(env, 'SMTP_URL', /^smtps?:\/\//, 'an smtp:// URL', problems),
+    publicUrl: pattern(env, 'PUBLIC_URL', `http://localhost:${env.PORT || 3000}`, /^https?:\/\/[^/]+$/, 'an http(s):// origin without a path', problems),
     whatsappApiUrl: optionalPattern(env, 'WHATSAPP_API_URL', /^https?:\/\//, 'an http(s):// URL', problems),
     whatsappToken: env.WHATSAPP_TOKEN || null,
     runWorkers: boolean(env, 'RUN_WORKERS', true, problems),

@@ -4,6 +4,8 @@ import { WaitEstimateSchema } from '../modules/estimates/wait-estimate.entity';
 import { NotificationSchema } from '../modules/notifications/notification.entity';
 import { MembershipSchema } from '../modules/auth/membership.entity';
 import { RefreshTokenSchema } from '../modules/auth/refresh-token.entity';
+import { PasswordResetSchema } from '../modules/auth/password-reset.entity';
+import { StaffInvitationSchema } from '../modules/orgs/staff-invitation.entity';
 import { UserSchema } from '../modules/auth/user.entity';
 import { OrgSchema } from '../modules/orgs/org.entity';
 import { OutboxEventSchema } from '../modules/realtime/outbox-event.entity';
@@ -45,10 +47,10 @@ const labCaseEntities = [LabCaseSchema, CaseTransitionSchema, CaseAttachmentSche
  * Entities whose rows belong to one org. The `tenant` filter below applies to exactly these, so a
  * query can only see the acting org's rows unless it opts out by name (`filters: { tenant: false }`).
  */
-export const tenantEntities = [MembershipSchema, AuditEventSchema, DisplaySchema, ...clinicEntities, ...labCaseEntities, WaitEstimateSchema, NotificationSchema];
+export const tenantEntities = [MembershipSchema, StaffInvitationSchema, AuditEventSchema, DisplaySchema, ...clinicEntities, ...labCaseEntities, WaitEstimateSchema, NotificationSchema];
 
 /** Read across orgs by design: the outbox is drained by one dispatcher for every org. */
-const platformEntities = [OrgSchema, UserSchema, RefreshTokenSchema, OutboxEventSchema];
+const platformEntities = [OrgSchema, UserSchema, RefreshTokenSchema, PasswordResetSchema, OutboxEventSchema];
 
 export const entities = [...platformEntities, ...tenantEntities];
 

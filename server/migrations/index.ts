@@ -8,6 +8,9 @@ import { Migration0006Workers } from './0006-workers';
 import { Migration0007VisitCheckIns } from './0007-visit-check-ins';
 import { Migration0008AccessChanges } from './0008-access-changes';
 import { Migration0009OrgTimeZone } from './0009-org-time-zone';
+import { Migration0010Identity } from './0010-identity';
+import { Migration0011SessionVersion } from './0011-session-version';
+import { Migration0012AuditEntityIds } from './0012-audit-entity-ids';
 
 /** Listed explicitly so the same build runs under tsx, vitest and bundlers without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -20,4 +23,7 @@ export const migrationsList: MigrationObject[] = [
   { name: '0007-visit-check-ins', class: Migration0007VisitCheckIns },
   { name: '0008-access-changes', class: Migration0008AccessChanges },
   { name: '0009-org-time-zone', class: Migration0009OrgTimeZone },
+  { name: '0010-identity', class: Migration0010Identity },
+  { name: '0011-session-version', class: Migration0011SessionVersion },
+  { name: '0012-audit-entity-ids', class: Migration0012AuditEntityIds },
 ];

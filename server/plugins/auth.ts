@@ -3,10 +3,11 @@ import jwt from '@fastify/jwt';
 import type { FastifyRequest } from 'fastify';
 import { isAllowed, type Action } from '../modules/auth/permissions';
 import { MembershipCache } from '../modules/auth/membership-cache';
-import type { ActiveMembership } from '../modules/auth/memberships';
+import type { ActiveMembership, UserAccess } from '../modules/auth/memberships';
 import { tenantFilter } from '../db/orm';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../shared/errors';
 import type { Caller, Scope } from '../shared/scope';
+import type { AccountActor } from '../modules/auth/auth.service';
 
 /**
  * Every API route declares who may call it:
@@ -36,24 +37,27 @@ declare module 'fastify' {
     caller: Caller | null;
     /** The service scope of an org-bound request: its entity manager and caller. */
     scope(): Scope;
+    /** Who acts on their own account in a signed-in request outside any org. */
+    accountActor(): AccountActor;
   }
 }
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
-    payload: { sub: string; typ: 'access' };
-    user: { sub: string; typ: 'access' };
+    /** `ver`: the user's session version at signing; once it moves on (their sessions ended) the token is refused. */
+    payload: { sub: string; typ: 'access'; ver: number };
+    user: { sub: string; typ: 'access'; ver: number };
   }
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function authenticate(request: FastifyRequest): Promise<string> {
+async function authenticate(request: FastifyRequest): Promise<{ userId: string; version: number }> {
   try {
-    const payload = await request.jwtVerify<{ sub: string; typ: string }>();
-    if (payload.typ !== 'access' || typeof payload.sub !== 'string') throw new Error('wrong token type');
+    const payload = await request.jwtVerify<{ sub: string; typ: string; ver: unknown }>();
+    if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.ver !== 'number') throw new Error('wrong token type');
     request.userId = payload.sub;
-    return payload.sub;
+    return { userId: payload.sub, version: payload.ver };
   } catch (error) {
     const expired = (error as { code?: string }).code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED';
     throw new UnauthenticatedError(expired ? 'Access token expired' : 'A valid access token is required');
@@ -74,6 +78,10 @@ export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number; li
     app.addHook('onClose', () => memberships.stop());
     app.decorateRequest('userId', null);
     app.decorateRequest('caller', null);
+    app.decorateRequest('accountActor', function (this: FastifyRequest): AccountActor {
+      if (!this.userId) throw new Error(`route ${this.routeOptions.url} used accountActor() without a signed-in user`);
+      return { userId: this.userId, requestId: this.id, ip: this.ip };
+    });
     app.decorateRequest('scope', function (this: FastifyRequest): Scope {
       if (!this.caller) throw new Error(`route ${this.routeOptions.url} used scope() without org access`);
       return { em: this.em, caller: this.caller };
@@ -91,24 +99,37 @@ export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number; li
       route.onRequest = [...toArray(route.onRequest), onRequest];
     });
 
+    /**
+     * The signed-in caller's access (in one org when `orgId` is given). A token issued before the
+     * user's sessions ended (deactivation, role change, new password) carries an older version: 401.
+     */
+    async function sessionAccess(request: FastifyRequest, orgId?: string): Promise<UserAccess & { userId: string }> {
+      const { userId, version } = await authenticate(request);
+      const access = await memberships.lookup(request.em, userId, orgId);
+      if (!access || access.sessionVersion !== version) throw new UnauthenticatedError('Your session has ended; sign in again');
+      return { ...access, userId };
+    }
+
     async function requireUser(request: FastifyRequest): Promise<void> {
-      await authenticate(request);
+      await sessionAccess(request);
     }
 
     function requirePermission(action: Action) {
       return async function checkPermission(request: FastifyRequest): Promise<void> {
-        const userId = await authenticate(request);
         const orgId = (request.params as { orgId?: string }).orgId;
         if (orgId !== undefined) {
-          if (!uuidPattern.test(orgId)) throw new NotFoundError('Organisation');
-          const [membership] = await memberships.lookup(request.em, userId, orgId);
+          if (!uuidPattern.test(orgId)) {
+            await sessionAccess(request);
+            throw new NotFoundError('Organisation');
+          }
+          const { userId, memberships: [membership] } = await sessionAccess(request, orgId);
           if (!membership) throw new NotFoundError('Organisation');
           if (!isAllowed(membership.role, action)) throw new ForbiddenError(`The ${membership.role} role may not ${action}`);
           bindCaller(request, userId, membership);
           return;
         }
-        const callerMemberships = await memberships.lookup(request.em, userId);
-        const allowed = callerMemberships.find((m) => isAllowed(m.role, action));
+        const { userId, memberships: all } = await sessionAccess(request);
+        const allowed = all.find((m) => isAllowed(m.role, action));
         if (!allowed) throw new ForbiddenError(`Your roles may not ${action}`);
         bindCaller(request, userId, allowed);
       };

@@ -31,17 +31,19 @@ describe('audit trail', () => {
       payload: { email: 'new.designer@lab.test', name: 'New Designer', role: 'designer', password: 'Designer-pass-1' },
     });
     expect(hired.statusCode).toBe(201);
+    expect(hired.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     const trail = await call({ method: 'GET', url: auditUrl(), token: admin, query: { action: 'staff.create' } });
     expect(trail.statusCode).toBe(200);
     expect(trail.json().items).toEqual([
       expect.objectContaining({
         action: 'staff.create',
         entityType: 'Membership',
-        entityId: hired.json().id,
+        entityId: hired.json().member.id,
         actorUserId: lab.members.org_admin.userId,
         actorRole: 'org_admin',
         changedFields: ['role', 'active'],
-        requestId: 'req-hire-1',
+        // The server's own id, never the one the client sent.
+        requestId: hired.headers['x-request-id'],
         ip: '127.0.0.1',
         orgId: lab.orgId,
       }),

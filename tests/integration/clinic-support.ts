@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { Role } from '../../workflows/roles';
 import { clinicDay } from '../../server/modules/appointments/clinic-calendar';
+import { bookingRefusals, freeSlots } from '../../server/modules/appointments/booking-rules';
 import { login, seedOrg, tokensFor, type SeededOrg } from '../helpers/factories';
 import type { Call, TestApp } from '../helpers/test-app';
 import { serverTimeZone } from '../../server/shared/time-zone';
@@ -28,7 +29,7 @@ export async function seedClinic(t: TestApp, call: Call, name?: string): Promise
   const email = `second.doctor.${org.orgId.slice(0, 8)}@example.test`;
   const hired = await ok(call({ method: 'POST', url: url('/staff'), token: tokens.org_admin, payload: { email, name: 'Dr. Ngozi Okafor', role: 'doctor', password: 'Second-doctor-2026' } }), 201);
   const drBProfile = await ok(
-    call({ method: 'POST', url: url('/professionals'), token: tokens.org_admin, payload: { membershipId: hired.id, specialty: 'Orthodontics', councilNumber: 'CRO-5678', room: 'Room 2', ticketPrefix: 'B' } }),
+    call({ method: 'POST', url: url('/professionals'), token: tokens.org_admin, payload: { membershipId: hired.member.id, specialty: 'Orthodontics', councilNumber: 'CRO-5678', room: 'Room 2', ticketPrefix: 'B' } }),
     201,
   );
   return {
@@ -36,7 +37,7 @@ export async function seedClinic(t: TestApp, call: Call, name?: string): Promise
     tokens,
     url,
     drA: { professionalId: drAProfile.id, userId: org.members.doctor.userId, token: tokens.doctor },
-    drB: { professionalId: drBProfile.id, userId: hired.user.id, token: (await login(call, email, 'Second-doctor-2026')).accessToken },
+    drB: { professionalId: drBProfile.id, userId: hired.member.user.id, token: (await login(call, email, 'Second-doctor-2026')).accessToken },
   };
 }
 
@@ -71,11 +72,21 @@ export async function registerPatient(call: Call, c: Clinic, overrides: Record<s
   return ok(call({ method: 'POST', url: c.url('/patients'), token, payload: patientPayload(overrides) }), 201);
 }
 
-/** A start time `minutesAhead` from now, rounded to the minute. */
-export function inMinutes(minutesAhead: number): string {
-  const at = new Date(Date.now() + minutesAhead * 60_000);
-  at.setSeconds(0, 0);
-  return at.toISOString();
+/**
+ * A start the booking rule accepts from anyone: the `n`-th (0: the first) slot of the clinic's
+ * calendar that has not begun and leaves room for `durationMinutes` before closing, counting on
+ * through the nights. In the server's zone, which seedClinic's clinics keep.
+ */
+export function slotFromNow(n: number, durationMinutes = 30): string {
+  const now = new Date();
+  const rule = { now, timeZone: serverTimeZone, professional: 'the professional' };
+  const starts: string[] = [];
+  for (let days = 0; starts.length <= n; days++) {
+    for (const { startsAt } of freeSlots(dayOf(days), [], rule)) {
+      if (!bookingRefusals({ startsAt, durationMinutes }, { ...rule, booker: 'staff' }).length) starts.push(startsAt.toISOString());
+    }
+  }
+  return starts[n]!;
 }
 
 /** A start `days` days from today at `hour`:`minute` clinic time. */

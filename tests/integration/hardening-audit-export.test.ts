@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../workflows/roles';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
 import { login, seedOrg, tokensFor, type SeededOrg } from '../helpers/factories';
-import { inMinutes, ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
+import { slotFromNow, ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
 import type { ExportedAuditEvent } from '../../server/modules/audit/audit.service';
 
 /**
@@ -39,13 +39,13 @@ beforeAll(async () => {
   patient = await registerPatient(call, c, { fullName: 'Irene Audited', phone: '+5511900112233', consentWhatsapp: false });
   neighbour = await registerPatient(call, c, { fullName: 'Nuno Neighbour' });
   const hired = await ok(call({ method: 'POST', url: c.url('/staff'), token: c.tokens.org_admin, payload: { email: 'formula@clinic.test', name: '=HYPERLINK("http://evil.test","x")', role: 'receptionist', password: 'Formula-desk-2026' } }), 201);
-  trickster = { userId: hired.user.id, token: (await login(call, 'formula@clinic.test', 'Formula-desk-2026')).accessToken };
+  trickster = { userId: hired.member.user.id, token: (await login(call, 'formula@clinic.test', 'Formula-desk-2026')).accessToken };
 
   // A day in the patient's life at the clinic, by several staff members.
   await ok(call({ method: 'GET', url: c.url(`/patients/${patient.id}`), token: c.tokens.receptionist }));
   await ok(call({ method: 'GET', url: c.url(`/patients/${patient.id}`), token: trickster.token }));
   await ok(call({ method: 'PATCH', url: c.url(`/patients/${patient.id}`), token: c.tokens.receptionist, payload: { address: 'Rua Nova 5', version: 1 } }));
-  await ok(call({ method: 'POST', url: c.url('/appointments'), token: c.tokens.receptionist, payload: { patientId: patient.id, professionalId: c.drA.professionalId, treatment: 'Check-up', startsAt: inMinutes(600) } }), 201);
+  await ok(call({ method: 'POST', url: c.url('/appointments'), token: c.tokens.receptionist, payload: { patientId: patient.id, professionalId: c.drA.professionalId, treatment: 'Check-up', startsAt: slotFromNow(20) } }), 201);
   const visit = await walkIn(call, c, patient.id);
   visitId = visit.id;
   await ok(call({ method: 'POST', url: c.url('/queue/me/call-next'), token: c.drA.token }));
@@ -154,7 +154,7 @@ describe('exporting the audit trail of one patient', () => {
 
   it('answers 401 without a valid token and 403 to every role but org_admin', async () => {
     expect((await call({ method: 'GET', url: exportUrl(c.org.orgId), query: { entityType: 'Patient', entityId: patient.id } })).statusCode).toBe(401);
-    const forged = t.app.jwt.sign({ sub: c.org.members.org_admin.userId, typ: 'access' }, { key: 'z'.repeat(40) } as never);
+    const forged = t.app.jwt.sign({ sub: c.org.members.org_admin.userId, typ: 'access', ver: 0 }, { key: 'z'.repeat(40) } as never);
     expect((await exportOf({ entityType: 'Patient', entityId: patient.id }, forged)).statusCode).toBe(401);
     for (const role of ['receptionist', 'doctor', 'medical_staff', 'patient'] as const) {
       const response = await exportOf({ entityType: 'Patient', entityId: patient.id }, c.tokens[role]);

@@ -56,7 +56,7 @@ async function hire(role: Role, name: string) {
   const email = `${role}.${randomUUID().slice(0, 8)}@lab.test`;
   const response = await call({ method: 'POST', url: `/api/v1/orgs/${lab.orgId}/staff`, token: tokens.org_admin, payload: { email, name, role, password: 'Second-member-1' } });
   expect(response.statusCode).toBe(201);
-  return { userId: response.json().user.id as string, token: (await login(call, email, 'Second-member-1')).accessToken };
+  return { userId: response.json().member.user.id as string, token: (await login(call, email, 'Second-member-1')).accessToken };
 }
 
 beforeAll(async () => {

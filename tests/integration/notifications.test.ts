@@ -1,48 +1,21 @@
 import { fork } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { SMTPServer } from 'smtp-server';
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
+import { startSmtp, type Mail } from '../helpers/smtp';
 import { dispatcherFor, until } from '../helpers/live';
-import { normalVitals, ok, registerPatient, seedClinic, inMinutes, type Clinic } from './clinic-support';
+import { normalVitals, ok, registerPatient, seedClinic, slotFromNow, type Clinic } from './clinic-support';
 import type { OutboxDispatcher } from '../../server/modules/realtime/outbox.dispatcher';
 import { startWorkers } from '../../server/queues';
 import { addNotificationJobs, notificationProcessor, notificationsQueueName } from '../../server/modules/notifications/notifications.queue';
 import { WhatsAppCloudSender, SmtpSender } from '../../server/modules/notifications/providers';
 import type { NotificationJob } from '../../server/modules/notifications/notification-rules';
 
-interface Mail {
-  to: string[];
-  subject: string;
-  body: string;
-}
 interface WhatsAppRequest {
   to: string;
   text: string;
   authorization: string | undefined;
-}
-
-/** A real SMTP server on loopback that keeps what it receives. */
-async function startSmtp(mails: Mail[]): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, done) {
-      let raw = '';
-      stream.on('data', (chunk) => (raw += chunk));
-      stream.on('end', () => {
-        const subject = /^Subject: (.*)$/m.exec(raw)?.[1]?.trim() ?? '';
-        const body = raw.split(/\r?\n\r?\n/).slice(1).join('\n').replace(/=\r?\n/g, '');
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), subject, body });
-        done();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as { port: number };
-  return { url: `smtp://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 /** A stand-in for the WhatsApp Cloud API: records requests, answers what the test scripts. */
@@ -109,8 +82,8 @@ const notifications = (subjectId: string) =>
 describe('notifications', () => {
   it('tells patient and professional of a booking, a change, a finish and a cancellation by email and WhatsApp', async () => {
     const patient = await registerPatient(call, c, { fullName: 'Helena Prates', email: 'helena@example.test', phone: '+5511911112222', consentEmail: true, consentWhatsapp: true });
-    const booked = await ok(call({ method: 'POST', url: c.url('/appointments'), token: c.tokens.receptionist, payload: { patientId: patient.id, professionalId: c.drA.professionalId, treatment: 'Root canal', startsAt: inMinutes(120), durationMinutes: 60 } }), 201);
-    const moved = await ok(call({ method: 'PATCH', url: c.url(`/appointments/${booked.id}/reschedule`), token: c.tokens.receptionist, payload: { startsAt: inMinutes(30), version: booked.version } }));
+    const booked = await ok(call({ method: 'POST', url: c.url('/appointments'), token: c.tokens.receptionist, payload: { patientId: patient.id, professionalId: c.drA.professionalId, treatment: 'Root canal', startsAt: slotFromNow(4, 60), durationMinutes: 60 } }), 201);
+    const moved = await ok(call({ method: 'PATCH', url: c.url(`/appointments/${booked.id}/reschedule`), token: c.tokens.receptionist, payload: { startsAt: slotFromNow(1, 60), version: booked.version } }));
     const visit = await ok(call({ method: 'POST', url: c.url('/visits/check-in'), token: c.tokens.receptionist, payload: { appointmentId: booked.id, vitals: normalVitals } }), 201);
     await ok(call({ method: 'POST', url: c.url('/queue/me/call-next'), token: c.drA.token }));
     await ok(call({ method: 'POST', url: c.url(`/visits/${visit.id}/start`), token: c.drA.token, payload: {} }));
@@ -118,7 +91,7 @@ describe('notifications', () => {
     const current = await ok(call({ method: 'GET', url: c.url(`/appointments?patientId=${patient.id}`), token: c.tokens.receptionist }));
     const version = (current.items ?? current).find((a: { id: string }) => a.id === booked.id).version;
     await ok(call({ method: 'POST', url: c.url(`/appointments/${booked.id}/finish`), token: c.tokens.receptionist, payload: { version } }));
-    const second = await ok(call({ method: 'POST', url: c.url('/appointments'), token: c.tokens.receptionist, payload: { patientId: patient.id, professionalId: c.drA.professionalId, treatment: 'Cleaning', startsAt: inMinutes(240) } }), 201);
+    const second = await ok(call({ method: 'POST', url: c.url('/appointments'), token: c.tokens.receptionist, payload: { patientId: patient.id, professionalId: c.drA.professionalId, treatment: 'Cleaning', startsAt: slotFromNow(8) } }), 201);
     await ok(call({ method: 'POST', url: c.url(`/appointments/${second.id}/cancel`), token: c.tokens.receptionist, payload: { version: second.version, reason: 'Patient travelling' } }));
     expect(moved.id).toBe(booked.id);
 
@@ -142,7 +115,7 @@ describe('notifications', () => {
 
   it('sends nothing where the patient gave no consent, and says so', async () => {
     const patient = await registerPatient(call, c, { fullName: 'Sem Consentimento', email: 'no.consent@example.test', phone: '+5511933334444', consentEmail: false, consentWhatsapp: false });
-    const booked = await ok(call({ method: 'POST', url: c.url('/appointments'), token: c.tokens.receptionist, payload: { patientId: patient.id, professionalId: c.drB.professionalId, treatment: 'Check-up', startsAt: inMinutes(300) } }), 201);
+    const booked = await ok(call({ method: 'POST', url: c.url('/appointments'), token: c.tokens.receptionist, payload: { patientId: patient.id, professionalId: c.drB.professionalId, treatment: 'Check-up', startsAt: slotFromNow(10) } }), 201);
     const settled = async () => (await notifications(booked.id)).filter((r) => r.status === 'pending' || r.status === 'retrying').length === 0 && (await notifications(booked.id)).length === 4;
     for (let i = 0; i < 100 && !(await settled()); i++) await new Promise((r) => setTimeout(r, 100));
     const rows = await notifications(booked.id);
@@ -157,7 +130,7 @@ describe('notifications', () => {
   it('retries a provider that fails twice and records every attempt', async () => {
     const patient = await registerPatient(call, c, { fullName: 'Rita Retry', phone: '+5511955556666', consentWhatsapp: true });
     script.set('5511955556666', [500, 500, 200]);
-    const booked = await ok(call({ method: 'POST', url: c.url('/appointments'), token: c.tokens.receptionist, payload: { patientId: patient.id, professionalId: c.drB.professionalId, treatment: 'Whitening', startsAt: inMinutes(360) } }), 201);
+    const booked = await ok(call({ method: 'POST', url: c.url('/appointments'), token: c.tokens.receptionist, payload: { patientId: patient.id, professionalId: c.drB.professionalId, treatment: 'Whitening', startsAt: slotFromNow(12) } }), 201);
     let row: Awaited<ReturnType<typeof notifications>>[number] | undefined;
     for (let i = 0; i < 150; i++) {
       row = (await notifications(booked.id)).find((r) => r.recipient === 'patient' && r.channel === 'whatsapp');
@@ -171,7 +144,7 @@ describe('notifications', () => {
 
   it('sends once when the same event is enqueued twice', async () => {
     const patient = await registerPatient(call, c, { fullName: 'Dora Duplicate', phone: '+5511977778888', consentWhatsapp: true });
-    const booked = await ok(call({ method: 'POST', url: c.url('/appointments'), token: c.tokens.receptionist, payload: { patientId: patient.id, professionalId: c.drB.professionalId, treatment: 'Filling', startsAt: inMinutes(420) } }), 201);
+    const booked = await ok(call({ method: 'POST', url: c.url('/appointments'), token: c.tokens.receptionist, payload: { patientId: patient.id, professionalId: c.drB.professionalId, treatment: 'Filling', startsAt: slotFromNow(14) } }), 201);
     const job: NotificationJob = { orgId: c.org.orgId, eventId: 'manual-1', template: 'appointment.reminder', channel: 'whatsapp', recipient: 'patient', subjectType: 'Appointment', subjectId: booked.id };
     await addNotificationJobs(t.queues.notifications, [job]);
     await addNotificationJobs(t.queues.notifications, [job]);
@@ -190,7 +163,7 @@ describe('notifications', () => {
     await new Promise((resolve) => doomed.once('message', resolve));
     script.set('5511966667777', ['hang']);
     const patient = await registerPatient(call, c, { fullName: 'Kim Killed', phone: '+5511966667777', consentWhatsapp: true });
-    const booked = await ok(call({ method: 'POST', url: c.url('/appointments'), token: c.tokens.receptionist, payload: { patientId: patient.id, professionalId: c.drB.professionalId, treatment: 'Extraction', startsAt: inMinutes(480) } }), 201);
+    const booked = await ok(call({ method: 'POST', url: c.url('/appointments'), token: c.tokens.receptionist, payload: { patientId: patient.id, professionalId: c.drB.professionalId, treatment: 'Extraction', startsAt: slotFromNow(16) } }), 201);
     await until(() => messages.some((m) => m.to === '5511966667777'), 10_000, 'the doomed send to start');
     const died = new Promise((resolve) => doomed.once('exit', resolve));
     doomed.kill('SIGKILL');
@@ -222,7 +195,7 @@ describe('notifications', () => {
   it('lists failed notifications to the org_admin and retries one on request', async () => {
     const patient = await registerPatient(call, c, { fullName: 'Fay Failed', phone: '+5511944445555', consentWhatsapp: true });
     script.set('5511944445555', [400]);
-    const booked = await ok(call({ method: 'POST', url: c.url('/appointments'), token: c.tokens.receptionist, payload: { patientId: patient.id, professionalId: c.drB.professionalId, treatment: 'Crown prep', startsAt: inMinutes(540) } }), 201);
+    const booked = await ok(call({ method: 'POST', url: c.url('/appointments'), token: c.tokens.receptionist, payload: { patientId: patient.id, professionalId: c.drB.professionalId, treatment: 'Crown prep', startsAt: slotFromNow(18) } }), 201);
     let failed: { id: string; status: string; subjectId: string }[] = [];
     for (let i = 0; i < 100 && failed.length === 0; i++) {
       failed = (await ok(call({ method: 'GET', url: c.url('/notifications?status=failed'), token: c.tokens.org_admin }))).filter((n: { subjectId: string }) => n.subjectId === booked.id);

@@ -79,8 +79,11 @@ describe('staff management', () => {
   });
 
   it('keeps a deactivated member out', async () => {
-    const created = await hire('receptionist', 'gone@clinic.test').then((r) => r.json());
-    await call({ method: 'PATCH', url: `${staffUrl()}/${created.id}`, token: admin, payload: { active: false } });
+    const hired = await hire('medical_staff', 'gone@clinic.test');
+    expect(hired.statusCode).toBe(201);
+    await login(call, 'gone@clinic.test', 'Strong-pass-42');
+    const off = await call({ method: 'PATCH', url: `${staffUrl()}/${hired.json().member.id}`, token: admin, payload: { active: false } });
+    expect(off.statusCode).toBe(200);
     const response = await call({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'gone@clinic.test', password: 'Strong-pass-42' } });
     expect(response.statusCode).toBe(401);
   });
@@ -102,9 +105,9 @@ describe('staff management', () => {
 
   it('answers 404 for another clinic’s staff member', async () => {
     const foreign = otherClinic.members.receptionist.membershipId;
-    const response = await call({ method: 'PATCH', url: `${staffUrl()}/${foreign}`, token: admin, payload: { name: 'Hijack' } });
+    const response = await call({ method: 'PATCH', url: `${staffUrl()}/${foreign}`, token: admin, payload: { role: 'doctor' } });
     expect(response.statusCode).toBe(404);
-    const viaOwnOrg = await call({ method: 'PATCH', url: `/api/v1/orgs/${otherClinic.orgId}/staff/${foreign}`, token: otherAdmin, payload: { name: 'Renamed' } });
+    const viaOwnOrg = await call({ method: 'PATCH', url: `/api/v1/orgs/${otherClinic.orgId}/staff/${foreign}`, token: otherAdmin, payload: { role: 'receptionist' } });
     expect(viaOwnOrg.statusCode).toBe(200);
   });
 
@@ -123,13 +126,13 @@ describe("a lab's designers", () => {
     const url = `/api/v1/orgs/${lab.orgId}/designers`;
     const hired = await call({ method: 'POST', url: `/api/v1/orgs/${lab.orgId}/staff`, token: tokens.org_admin, payload: { email: 'leaving@lab.test', name: 'Aaron Leaving', role: 'designer', password: 'Strong-pass-42' } });
     expect(hired.statusCode).toBe(201);
-    const left = await call({ method: 'PATCH', url: `/api/v1/orgs/${lab.orgId}/staff/${hired.json().id}`, token: tokens.org_admin, payload: { active: false } });
+    const left = await call({ method: 'PATCH', url: `/api/v1/orgs/${lab.orgId}/staff/${hired.json().member.id}`, token: tokens.org_admin, payload: { active: false } });
     expect(left.statusCode).toBe(200);
     for (const role of ['org_admin', 'designer', 'dentist'] as const) {
       const response = await call({ method: 'GET', url, token: tokens[role] });
       expect(response.statusCode, role).toBe(200);
       expect(response.json(), role).toEqual([
-        { id: hired.json().user.id, name: 'Aaron Leaving', active: false },
+        { id: hired.json().member.user.id, name: 'Aaron Leaving', active: false },
         { id: lab.members.designer.userId, name: 'designer person', active: true },
       ]);
     }

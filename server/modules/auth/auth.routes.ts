@@ -3,18 +3,20 @@ import { Type } from 'typebox';
 import { errorResponses, Uuid } from '../../shared/http-schemas';
 import { RoleName, UserBody } from '../orgs/orgs.schemas';
 import { orgKinds } from '../orgs/org.entity';
+import type { AccountMail } from './account-mail';
 import type { AuthService } from './auth.service';
 
 const SessionBody = Type.Object({ accessToken: Type.String(), refreshToken: Type.String(), expiresIn: Type.Integer() });
-const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) });
+const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+const NewPassword = Type.String({ minLength: 1, maxLength: 200 });
 
-export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = async (app, { auth }) => {
+export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; accountMail: AccountMail }> = async (app, { auth, accountMail }) => {
   app.post('/auth/login', {
     config: { access: 'public' },
     schema: {
       tags: ['auth'],
       summary: 'Exchange email and password for an access token (~15 min) and a rotating refresh token',
-      body: Type.Object({ email: Type.String({ minLength: 3, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: 200 }) }),
+      body: Type.Object({ email: Type.String({ minLength: 3, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
       response: { 200: SessionBody, 429: Type.Ref('ErrorBody'), ...errorResponses },
     },
     handler: (request) => auth.login(request.em, request.body.email, request.body.password, request.ip),
@@ -33,6 +35,56 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
       await auth.logout(request.em, request.body.refreshToken);
       return reply.status(204).send(null);
     },
+  });
+
+  app.post('/auth/password', {
+    config: { access: 'user' },
+    schema: {
+      tags: ['auth'],
+      summary: 'Change your own password (the current one is required); every other session of yours ends',
+      body: Type.Object({ currentPassword: Type.String({ minLength: 1, maxLength: 200 }), newPassword: NewPassword }, { additionalProperties: false }),
+      response: { 200: SessionBody, 429: Type.Ref('ErrorBody'), ...errorResponses },
+    },
+    handler: (request) => auth.changePassword(request.em, request.accountActor(), request.body.currentPassword, request.body.newPassword),
+  });
+
+  app.post('/auth/password-reset', {
+    config: { access: 'public' },
+    schema: {
+      tags: ['auth'],
+      summary: 'Mail a one-time reset link to the address, if it has an account (the answer is the same either way)',
+      body: Type.Object({ email: Type.String({ minLength: 3, maxLength: 320 }) }, { additionalProperties: false }),
+      response: { 202: Type.Object({ message: Type.String() }), ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      await auth.requestPasswordReset(request.em, request.body.email, accountMail);
+      return reply.status(202).send({ message: 'If this address has an account, a reset link is on its way. It works once, within 30 minutes.' });
+    },
+  });
+
+  app.post('/auth/password-reset/complete', {
+    config: { access: 'public' },
+    schema: {
+      tags: ['auth'],
+      summary: 'Set a new password with a reset link; every session of the account ends',
+      body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), newPassword: NewPassword }, { additionalProperties: false }),
+      response: { 204: Type.Null(), ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      await auth.completePasswordReset(request.em, { requestId: request.id, ip: request.ip }, request.body.token, request.body.newPassword);
+      return reply.status(204).send(null);
+    },
+  });
+
+  app.patch('/auth/me', {
+    config: { access: 'user' },
+    schema: {
+      tags: ['auth'],
+      summary: 'Change your own name',
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+      response: { 200: UserBody, ...errorResponses },
+    },
+    handler: (request) => auth.renameMe(request.em, request.accountActor(), request.body.name),
   });
 
   app.get('/auth/me', {

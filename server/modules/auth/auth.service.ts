@@ -1,18 +1,30 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { TooManyRequestsError, UnauthenticatedError } from '../../shared/errors';
+import { invalid, TooManyRequestsError, UnauthenticatedError } from '../../shared/errors';
+import { recordAudit } from '../audit/audit.service';
+import type { AccountMail } from './account-mail';
+import { PasswordResetSchema } from './password-reset.entity';
+import { endUserSessions } from './sessions';
 import { OrgSchema } from '../orgs/org.entity';
 import type { LoginThrottle } from './login-throttle';
 import { MembershipSchema } from './membership.entity';
-import { decoyPasswordHash, verifyPassword } from './password';
+import { assertPasswordPolicy, decoyPasswordHash, hashPassword, verifyPassword } from './password';
 import { RefreshTokenSchema } from './refresh-token.entity';
 import { UserSchema, type User } from './user.entity';
 
 export interface AuthSettings {
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
-  signAccessToken: (userId: string) => string;
+  /** `version`: the user's session version, carried by the token as `ver`. */
+  signAccessToken: (userId: string, version: number) => string;
   throttle: LoginThrottle;
+}
+
+/** Someone acting on their own account, outside any org: who, and the request it came with (for the audit trail). */
+export interface AccountActor {
+  userId: string;
+  requestId: string;
+  ip: string;
 }
 
 export interface Session {
@@ -22,6 +34,10 @@ export interface Session {
 }
 
 const noTenant = { filters: { tenant: false } } as const;
+
+/** A reset link's life, and how many may be open at once for one account. */
+const resetMinutes = 30;
+const maxOpenResets = 3;
 
 function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -60,15 +76,93 @@ export class AuthService {
   async refresh(em: EntityManager, refreshToken: string): Promise<Session> {
     const stored = await em.findOne(RefreshTokenSchema, { tokenHash: hashToken(refreshToken) });
     if (!stored || stored.revokedAt || stored.expiresAt <= new Date()) throw new UnauthenticatedError('Refresh token is not valid');
+    // A family opened before the user's sessions ended is refused even if its revocation raced with this refresh.
+    const user = await em.findOne(UserSchema, { id: stored.userId });
+    if (!user?.active || user.sessionVersion !== stored.sessionVersion) throw new UnauthenticatedError('Refresh token is not valid');
     // Conditional update so two concurrent refreshes cannot both spend the same token.
     const spent = await em.nativeUpdate(RefreshTokenSchema, { id: stored.id, spentAt: null }, { spentAt: new Date() });
     if (spent === 0) {
       await this.revokeFamily(em, stored.familyId);
       throw new UnauthenticatedError('Refresh token was already used; all sessions of this login were revoked');
     }
-    const user = await em.findOne(UserSchema, { id: stored.userId });
-    if (!user?.active) throw new UnauthenticatedError('Refresh token is not valid');
     return this.issue(em, stored.userId, stored.familyId);
+  }
+
+  /**
+   * The signed-in user changes their own password, proving they know the current one (throttled as
+   * logins are). Every other session of theirs ends; this device gets a fresh one.
+   */
+  async changePassword(em: EntityManager, actor: AccountActor, currentPassword: string, newPassword: string): Promise<Session> {
+    const { userId, ip } = actor;
+    const user = await em.findOne(UserSchema, { id: userId });
+    if (!user?.active) throw new UnauthenticatedError();
+    if (await this.settings.throttle.isLocked(user.email, ip)) {
+      throw new TooManyRequestsError('Too many wrong passwords. Wait 15 minutes and try again.');
+    }
+    if (!(await verifyPassword(user.passwordHash, currentPassword))) {
+      await this.settings.throttle.recordFailure(user.email, ip);
+      throw invalid('currentPassword', 'is not your current password');
+    }
+    assertPasswordPolicy(newPassword, 'newPassword', [user.email, user.name]);
+    return em.transactional(async (tx) => {
+      const mine = await tx.findOneOrFail(UserSchema, { id: userId });
+      mine.passwordHash = await hashPassword(newPassword);
+      await endUserSessions(tx, userId, 'password_changed');
+      await recordAccountAudit(tx, actor, 'account.changePassword', ['password']);
+      await tx.flush();
+      return this.issue(tx, userId, randomUUID());
+    });
+  }
+
+  /**
+   * Mails a one-time reset link when the address has an active account. The answer is the same
+   * either way and the mail goes out after the answer, so this reveals no account. A handful of open
+   * links per account at most, so nobody can fill a person's inbox.
+   */
+  async requestPasswordReset(em: EntityManager, email: string, mail: Pick<AccountMail, 'passwordReset'>): Promise<void> {
+    const user = await em.findOne(UserSchema, { email: normaliseEmail(email) });
+    if (!user?.active) return;
+    const open = await em.count(PasswordResetSchema, { userId: user.id, usedAt: null, expiresAt: { $gt: new Date() } });
+    if (open >= maxOpenResets) return;
+    const token = randomBytes(32).toString('base64url');
+    em.create(PasswordResetSchema, { userId: user.id, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + resetMinutes * 60_000) });
+    await em.flush();
+    mail.passwordReset(user.email, token);
+  }
+
+  /**
+   * Spends a reset link (once, before it expires) to set a new password. Every session of the
+   * account ends, and every other open link of it is spent too.
+   */
+  async completePasswordReset(em: EntityManager, request: { requestId: string; ip: string }, token: string, newPassword: string): Promise<void> {
+    await em.transactional(async (tx) => {
+      const reset = await tx.findOne(PasswordResetSchema, { tokenHash: hashToken(token) });
+      const user = reset ? await tx.findOne(UserSchema, { id: reset.userId }) : null;
+      if (!reset || !user?.active || reset.usedAt || reset.expiresAt <= new Date()) throw invalid('token', 'this link is not valid any more; ask for a new one');
+      assertPasswordPolicy(newPassword, 'newPassword', [user.email, user.name]);
+      // Conditional, so two submissions of one link cannot both set a password.
+      const spent = await tx.nativeUpdate(PasswordResetSchema, { userId: user.id, usedAt: null }, { usedAt: new Date() });
+      if (spent === 0) throw invalid('token', 'this link is not valid any more; ask for a new one');
+      user.passwordHash = await hashPassword(newPassword);
+      await endUserSessions(tx, user.id, 'password_reset');
+      await recordAccountAudit(tx, { ...request, userId: user.id }, 'account.resetPassword', ['password']);
+      await tx.flush();
+      await this.settings.throttle.recordSuccess(user.email);
+    });
+  }
+
+  /** The signed-in user's own name: theirs to change, nobody else's. */
+  async renameMe(em: EntityManager, actor: AccountActor, name: string) {
+    const user = await em.findOne(UserSchema, { id: actor.userId });
+    if (!user?.active) throw new UnauthenticatedError();
+    const trimmed = name.trim();
+    if (!trimmed) throw invalid('name', 'must not be blank');
+    if (trimmed !== user.name) {
+      user.name = trimmed;
+      await recordAccountAudit(em, actor, 'account.rename', ['name']);
+      await em.flush();
+    }
+    return publicUser(user);
   }
 
   async logout(em: EntityManager, refreshToken: string): Promise<void> {
@@ -101,16 +195,19 @@ export class AuthService {
   }
 
   private async issue(em: EntityManager, userId: string, familyId: string): Promise<Session> {
+    // The version of the user as this request read them: if their sessions end meanwhile, both tokens are refused.
+    const { sessionVersion } = await em.findOneOrFail(UserSchema, { id: userId });
     const refreshToken = randomBytes(32).toString('base64url');
     em.create(RefreshTokenSchema, {
       userId,
       familyId,
       tokenHash: hashToken(refreshToken),
       expiresAt: new Date(Date.now() + this.settings.refreshTokenTtlDays * 86_400_000),
+      sessionVersion,
     });
     await em.flush();
     return {
-      accessToken: this.settings.signAccessToken(userId),
+      accessToken: this.settings.signAccessToken(userId, sessionVersion),
       refreshToken,
       expiresIn: this.settings.accessTokenTtlSeconds,
     };
@@ -119,4 +216,15 @@ export class AuthService {
 
 export function publicUser(user: User) {
   return { id: user.id, email: user.email, name: user.name, active: user.active };
+}
+
+/**
+ * A change a person made to their own account, recorded in every org they belong to: each org's
+ * admins can see that a member's password or name changed, and when.
+ */
+async function recordAccountAudit(em: EntityManager, actor: AccountActor, action: string, changedFields: string[]): Promise<void> {
+  const memberships = await em.find(MembershipSchema, { userId: actor.userId }, noTenant);
+  for (const { orgId, role } of memberships) {
+    recordAudit(em, { ...actor, orgId, role, timeZone: 'UTC' }, { action, entityType: 'User', entityId: actor.userId, changedFields });
+  }
 }

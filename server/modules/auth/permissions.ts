@@ -10,6 +10,8 @@ const staffOfAnyOrg = ['org_admin', 'designer', 'dentist', 'doctor', 'receptioni
 export const permissions = {
   'org.create': ['super_admin'],
   'org.list': ['super_admin'],
+  /** A lab's or clinic's name, plan limits and whether it is active: the platform's, never the org's own admin's. */
+  'org.manage': ['super_admin'],
   'org.read': [...staffOfAnyOrg, 'patient'],
   'org.update': ['org_admin'],
   'staff.list': ['org_admin'],
@@ -49,7 +51,8 @@ export const permissions = {
   'appointment.finish': ['org_admin', 'receptionist', 'doctor'],
   'appointment.list': ['org_admin', 'receptionist', 'doctor'],
   'visit.checkIn': ['org_admin', 'receptionist'],
-  'visit.read': ['org_admin', 'receptionist', 'doctor', 'medical_staff'],
+  /** A visit with vitals and sessions. Not the pharmacy's: it dispenses from its queue (pharmacy.read), which holds only what that needs. */
+  'visit.read': ['org_admin', 'receptionist', 'doctor'],
   /** Cancel, no-show, requeue, recall, close, expire: visitMachine decides per event and role. */
   'visit.transition': ['org_admin', 'receptionist', 'doctor', 'medical_staff'],
   'queue.reception': ['org_admin', 'receptionist'],

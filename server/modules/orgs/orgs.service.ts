@@ -1,15 +1,30 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Static } from 'typebox';
 import type { Role } from '../../../workflows/roles';
 import { ConflictError, invalid, NotFoundError } from '../../shared/errors';
 import { assignChanged } from '../../shared/assign-changed';
+import { tenantFilter } from '../../db/orm';
 import type { Caller, Scope } from '../../shared/scope';
 import { canonicalTimeZone, serverTimeZone } from '../../shared/time-zone';
 import { recordAudit } from '../audit/audit.service';
 import { MembershipSchema, type Membership } from '../auth/membership.entity';
 import { assertPasswordPolicy, hashPassword } from '../auth/password';
-import { normaliseEmail, publicUser } from '../auth/auth.service';
+import { normaliseEmail, publicUser, type AccountActor } from '../auth/auth.service';
 import { UserSchema, type User } from '../auth/user.entity';
-import { OrgSchema, type Org, type OrgKind, type StaffLimits, type ToothNumbering } from './org.entity';
+import { endUserSessions } from '../auth';
+import { endSockets } from '../realtime/outbox';
+import { socketRooms } from '../realtime/rooms';
+import type { AccountMail } from '../auth/account-mail';
+import { OrgSchema, type Org, type OrgKind, type StaffLimits } from './org.entity';
+import type { NewOrgBody, NewStaffBody, OperatorOrgChangesBody, OrgChangesBody, StaffChangesBody } from './orgs.schemas';
+import { StaffInvitationSchema, type StaffInvitation } from './staff-invitation.entity';
+
+export type NewOrg = Static<typeof NewOrgBody>;
+export type OrgChanges = Static<typeof OrgChangesBody>;
+export type OperatorOrgChanges = Static<typeof OperatorOrgChangesBody>;
+export type NewStaff = Static<typeof NewStaffBody>;
+export type StaffChanges = Static<typeof StaffChangesBody>;
 
 /** Which roles each kind of org can hand out. Patients join clinics through registration, not staff management. */
 export const staffRolesByKind: Record<OrgKind, readonly Role[]> = {
@@ -18,20 +33,11 @@ export const staffRolesByKind: Record<OrgKind, readonly Role[]> = {
   clinic: ['org_admin', 'doctor', 'receptionist', 'medical_staff'],
 };
 
-export interface NewOrg {
-  kind: 'lab' | 'clinic';
-  name: string;
-  staffLimits: StaffLimits;
-  toothNumbering?: ToothNumbering;
-  /** IANA zone; the server's when omitted. */
-  timeZone?: string;
-  admin: { email: string; name: string; password: string };
-}
 
 /** Creates a lab or clinic with its first org_admin, who then manages the rest of the staff. */
 export async function createOrg(em: EntityManager, caller: Caller, input: NewOrg) {
   assertLimitsFit(input.kind, input.staffLimits);
-  assertPasswordPolicy(input.admin.password, 'admin.password');
+  assertPasswordPolicy(input.admin.password, 'admin.password', [input.admin.email, input.admin.name, input.name]);
   const timeZone = input.timeZone === undefined ? serverTimeZone : requireTimeZone(input.timeZone);
   return em.transactional(async (tx) => {
     const org = tx.create(OrgSchema, {
@@ -60,56 +66,105 @@ export async function getOrg({ em, caller }: Scope) {
   return publicOrg(org);
 }
 
-export async function updateOrg({ em, caller }: Scope, changes: { name?: string; toothNumbering?: ToothNumbering; timeZone?: string }) {
+/** What an org admin may change about their own org: never its kind, plan limits or whether it is active. */
+export async function updateOrg({ em, caller }: Scope, changes: OrgChanges) {
+  const { name, toothNumbering } = changes;
   const timeZone = changes.timeZone === undefined ? undefined : requireTimeZone(changes.timeZone);
   return em.transactional(async (tx) => {
     const org = await tx.findOneOrFail(OrgSchema, { id: caller.orgId });
-    const changed = assignChanged(org, { ...changes, timeZone });
+    const changed = assignChanged(org, { name: name?.trim(), toothNumbering, timeZone });
     if (changed.length) recordAudit(tx, caller, { action: 'org.update', entityType: 'Org', entityId: org.id, changedFields: changed });
     await tx.flush();
     return publicOrg(org);
   });
 }
 
-export interface NewStaff {
-  email: string;
-  name: string;
-  role: Role;
-  /** Required for a new person; someone who already has a login keeps their own password. */
-  password?: string;
-}
-
-/** Adds a staff member, refusing with 409 once the org's plan limit for that role is reached. */
-export async function createStaff({ em, caller }: Scope, input: NewStaff) {
-  if (input.password !== undefined) assertPasswordPolicy(input.password);
+/**
+ * The platform operator's changes to a lab or clinic: its name, plan limits and whether it may sign
+ * in. The platform's own org is not an org this route manages, and no org ever changes kind.
+ */
+export async function updateOrgAsOperator(em: EntityManager, caller: Caller, orgId: string, changes: OperatorOrgChanges) {
+  const { name, staffLimits, active } = changes;
   return em.transactional(async (tx) => {
-    const org = await tx.findOneOrFail(OrgSchema, { id: caller.orgId });
-    assertRoleFitsOrg(org, input.role);
-    await lockStaffRole(tx, org.id, input.role);
-    await assertBelowLimit(tx, org, input.role);
-    const user = await findOrCreateUser(tx, input);
-    const existing = await tx.findOne(MembershipSchema, { orgId: org.id, userId: user.id });
-    if (existing) throw new ConflictError('already_member', `${user.email} is already a member of this org`);
-    const membership = tx.create(MembershipSchema, { orgId: org.id, userId: user.id, role: input.role });
-    recordAudit(tx, caller, { action: 'staff.create', entityType: 'Membership', entityId: membership.id, changedFields: ['role', 'active'] });
+    const org = await tx.findOne(OrgSchema, { id: orgId, kind: { $ne: 'platform' } });
+    if (!org) throw new NotFoundError('Organisation');
+    if (staffLimits) assertLimitsFit(org.kind, staffLimits);
+    const changed = assignChanged(org, { name: name?.trim(), active });
+    if (staffLimits && JSON.stringify(staffLimits) !== JSON.stringify(org.staffLimits)) {
+      org.staffLimits = staffLimits;
+      changed.push('staffLimits');
+    }
+    if (changed.length) recordAudit(tx, caller, { action: 'org.update', entityType: 'Org', entityId: org.id, orgId: org.id, changedFields: changed });
+    // Requests in the org are refused from the commit on; its sockets go too, and its members' come back for their other orgs only.
+    if (changed.includes('active') && !org.active) endSockets(tx, { orgId: org.id, rooms: [socketRooms.org(org.id)], reason: 'org.deactivated' });
     await tx.flush();
-    return staffView(membership, user);
+    return publicOrg(org);
   });
 }
 
-export interface StaffChanges {
-  name?: string;
-  role?: Role;
-  active?: boolean;
-  password?: string;
+/** How long an invitation to an existing account stays open. */
+const invitationDays = 14;
+
+/**
+ * Adds a person to the org. An address without an account becomes a new login with the password the
+ * admin gives (201, the new member). An address that already has an account is never touched: its
+ * owner is invited and joins after signing in (202, the invitation), and the answer says nothing of
+ * the account (not its name, not its other orgs). Refused with 409 once the plan limit for the role
+ * is reached.
+ */
+export async function createStaff({ em, caller }: Scope, input: NewStaff, mail: Pick<AccountMail, 'invitation'>): Promise<StaffAddition> {
+  const { name, role, password } = input;
+  const email = normaliseEmail(input.email);
+  if (password !== undefined) assertPasswordPolicy(password, 'password', [email, name]);
+  const addition = await em.transactional(async (tx): Promise<StaffAddition & { orgName: string }> => {
+    const org = await tx.findOneOrFail(OrgSchema, { id: caller.orgId });
+    assertRoleFitsOrg(org, role);
+    await lockStaffRole(tx, org.id, role);
+    await assertBelowLimit(tx, org, role);
+    const existing = await tx.findOne(UserSchema, { email });
+    if (existing) {
+      if (await tx.findOne(MembershipSchema, { orgId: org.id, userId: existing.id })) {
+        throw new ConflictError('already_member', `${email} is already a member of this org`);
+      }
+      // An unanswered invitation past its date makes way for a new one.
+      await tx.nativeUpdate(StaffInvitationSchema, { orgId: org.id, email, acceptedAt: null, declinedAt: null, revokedAt: null, expiresAt: { $lte: new Date() } }, { revokedAt: new Date() });
+      const pending = await tx.findOne(StaffInvitationSchema, { orgId: org.id, email, ...openInvitation() });
+      if (pending) throw new ConflictError('already_invited', `${email} has already been invited`);
+      const invitation = tx.create(StaffInvitationSchema, {
+        orgId: org.id,
+        email,
+        role,
+        invitedByUserId: caller.userId,
+        expiresAt: new Date(Date.now() + invitationDays * 86_400_000),
+      });
+      recordAudit(tx, caller, { action: 'staff.invite', entityType: 'StaffInvitation', entityId: invitation.id, changedFields: ['email', 'role'] });
+      await tx.flush();
+      return { status: 'invited', invitation: invitationView(invitation), orgName: org.name };
+    }
+    if (password === undefined) throw invalid('password', 'is required for a person without a login');
+    const user = tx.create(UserSchema, { email, name: name.trim(), passwordHash: await hashPassword(password) });
+    const membership = tx.create(MembershipSchema, { orgId: org.id, userId: user.id, role });
+    recordAudit(tx, caller, { action: 'staff.create', entityType: 'Membership', entityId: membership.id, changedFields: ['role', 'active'] });
+    await tx.flush();
+    return { status: 'added', member: staffView(membership, user), orgName: org.name };
+  });
+  if (addition.status === 'invited') mail.invitation(email, addition.orgName);
+  const { orgName: _orgName, ...answer } = addition;
+  return answer;
 }
 
-/** Updates, activates or deactivates a member; activating or changing role re-checks the plan limit. */
+export type StaffAddition = { status: 'added'; member: ReturnType<typeof staffView> } | { status: 'invited'; invitation: ReturnType<typeof invitationView> };
+
+/**
+ * Changes a member's role or activates or deactivates them; activating or changing role re-checks
+ * the plan limit. The person's name, email and password are theirs: no org admin changes them.
+ * Every org the person belongs to hears of the change in its own audit trail, and a member who
+ * loses access or changes role signs in again everywhere.
+ */
 export async function updateStaff({ em, caller }: Scope, membershipId: string, changes: StaffChanges) {
-  if (changes.password !== undefined) assertPasswordPolicy(changes.password);
   return em.transactional(async (tx) => {
     const membership = await tx.findOne(MembershipSchema, { id: membershipId });
-    if (!membership) throw new NotFoundError('Staff member');
+    if (!membership || membership.role === 'patient') throw new NotFoundError('Staff member');
     const org = await tx.findOneOrFail(OrgSchema, { id: caller.orgId });
     const user = await tx.findOneOrFail(UserSchema, { id: membership.userId });
     const role = changes.role ?? membership.role;
@@ -125,18 +180,24 @@ export async function updateStaff({ em, caller }: Scope, membershipId: string, c
       if (admins <= 1) throw new ConflictError('last_admin', 'The last active org_admin cannot be removed or deactivated');
     }
     const changed = assignChanged(membership, { role: changes.role, active: changes.active });
-    if (changes.name !== undefined && changes.name !== user.name) {
-      user.name = changes.name;
-      changed.push('name');
-    }
-    if (changes.password !== undefined) {
-      user.passwordHash = await hashPassword(changes.password);
-      changed.push('password');
-    }
-    if (changed.length) recordAudit(tx, caller, { action: 'staff.update', entityType: 'Membership', entityId: membership.id, changedFields: changed });
+    if (changed.includes('active') && !membership.active) await endUserSessions(tx, membership.userId, 'deactivated');
+    else if (changed.includes('role')) await endUserSessions(tx, membership.userId, 'role_changed');
+    if (changed.length) await auditMembershipChange(tx, caller, membership, 'staff.update', changed);
     await tx.flush();
     return staffView(membership, user);
   });
+}
+
+/**
+ * A membership change is recorded in the org that made it and, as a change to the person's account,
+ * in every other org they belong to: each org's admins can see who changed the access of their people.
+ */
+async function auditMembershipChange(em: EntityManager, caller: Caller, membership: Membership, action: string, changed: string[]): Promise<void> {
+  recordAudit(em, caller, { action, entityType: 'Membership', entityId: membership.id, orgId: membership.orgId, changedFields: changed });
+  const elsewhere = await em.find(MembershipSchema, { userId: membership.userId, orgId: { $ne: membership.orgId } }, { filters: { tenant: false } });
+  for (const other of elsewhere) {
+    recordAudit(em, caller, { action: 'account.membershipChanged', entityType: 'User', entityId: membership.userId, orgId: other.orgId, changedFields: changed });
+  }
 }
 
 export async function listStaff({ em, caller }: Scope, filter: { role?: Role; active?: boolean }) {
@@ -163,6 +224,89 @@ export async function listDesigners({ em }: Scope) {
   const users = await em.find(UserSchema, { id: { $in: memberships.map((m) => m.userId) } }, { orderBy: { name: 'asc' } });
   const activeIds = new Set(memberships.filter((m) => m.active).map((m) => m.userId));
   return users.map((user) => ({ id: user.id, name: user.name, active: activeIds.has(user.id) && user.active }));
+}
+
+/** Open: neither accepted, declined nor revoked, and not expired. */
+function openInvitation() {
+  return { acceptedAt: null, declinedAt: null, revokedAt: null, expiresAt: { $gt: new Date() } };
+}
+
+function invitationView(invitation: StaffInvitation) {
+  return { id: invitation.id, email: invitation.email, role: invitation.role, createdAt: invitation.createdAt.toISOString(), expiresAt: invitation.expiresAt.toISOString() };
+}
+
+/** The org's open invitations, for its admin to see who has not answered yet. */
+export async function listStaffInvitations({ em }: Scope) {
+  const invitations = await em.find(StaffInvitationSchema, openInvitation(), { orderBy: { createdAt: 'asc' } });
+  return invitations.map(invitationView);
+}
+
+/** Withdraws an open invitation; its link to the org ends at once. */
+export async function revokeStaffInvitation({ em, caller }: Scope, invitationId: string): Promise<void> {
+  await em.transactional(async (tx) => {
+    const invitation = await tx.findOne(StaffInvitationSchema, { id: invitationId, ...openInvitation() });
+    if (!invitation) throw new NotFoundError('Invitation');
+    invitation.revokedAt = new Date();
+    recordAudit(tx, caller, { action: 'staff.revokeInvitation', entityType: 'StaffInvitation', entityId: invitation.id, changedFields: ['revokedAt'] });
+    await tx.flush();
+  });
+}
+
+/** The signed-in person's open invitations, with the name of the org that sent each. */
+export async function listMyInvitations(em: EntityManager, userId: string) {
+  const user = await em.findOneOrFail(UserSchema, { id: userId });
+  const invitations = await em.find(StaffInvitationSchema, { email: user.email, ...openInvitation() }, { filters: { tenant: false }, orderBy: { createdAt: 'asc' } });
+  const orgs = await em.find(OrgSchema, { id: { $in: invitations.map((i) => i.orgId) }, active: true });
+  const orgById = new Map(orgs.map((o) => [o.id, o]));
+  return invitations.flatMap((invitation) => {
+    const org = orgById.get(invitation.orgId);
+    return org ? [{ ...invitationView(invitation), orgId: org.id, orgName: org.name, orgKind: org.kind }] : [];
+  });
+}
+
+/**
+ * Accepts an invitation addressed to the caller's own email: the membership starts now, within the
+ * plan limit as it stands now.
+ */
+export async function acceptInvitation(em: EntityManager, actor: AccountActor, invitationId: string) {
+  return em.transactional(async (tx) => {
+    const { invitation, user, org } = await requireMyInvitation(tx, actor, invitationId);
+    await lockStaffRole(tx, org.id, invitation.role);
+    await assertBelowLimit(tx, org, invitation.role);
+    const existing = await tx.findOne(MembershipSchema, { orgId: org.id, userId: user.id }, { filters: { tenant: false } });
+    if (existing) throw new ConflictError('already_member', 'You are already a member of this org');
+    invitation.acceptedAt = new Date();
+    const membership = tx.create(MembershipSchema, { orgId: org.id, userId: user.id, role: invitation.role });
+    const caller: Caller = { userId: user.id, orgId: org.id, role: invitation.role, timeZone: org.timeZone, requestId: actor.requestId, ip: actor.ip };
+    await auditMembershipChange(tx, caller, membership, 'staff.acceptInvitation', ['role', 'active']);
+    await tx.flush();
+    return { orgId: org.id, orgName: org.name, orgKind: org.kind, role: membership.role };
+  });
+}
+
+export async function declineInvitation(em: EntityManager, actor: AccountActor, invitationId: string): Promise<void> {
+  await em.transactional(async (tx) => {
+    const { invitation, user, org } = await requireMyInvitation(tx, actor, invitationId);
+    invitation.declinedAt = new Date();
+    const caller: Caller = { userId: user.id, orgId: org.id, role: invitation.role, timeZone: org.timeZone, requestId: actor.requestId, ip: actor.ip };
+    recordAudit(tx, caller, { action: 'staff.declineInvitation', entityType: 'StaffInvitation', entityId: invitation.id, changedFields: ['declinedAt'] });
+    await tx.flush();
+  });
+}
+
+/** Someone else's invitation is not found: its existence is not the caller's to learn. */
+async function requireMyInvitation(em: EntityManager, actor: AccountActor, invitationId: string) {
+  const user = await em.findOneOrFail(UserSchema, { id: actor.userId });
+  const invitation = await em.findOne(
+    StaffInvitationSchema,
+    { id: invitationId, email: user.email, ...openInvitation() },
+    { filters: { tenant: false }, lockMode: LockMode.PESSIMISTIC_WRITE },
+  );
+  const org = invitation ? await em.findOne(OrgSchema, { id: invitation.orgId, active: true }) : null;
+  if (!invitation || !org) throw new NotFoundError('Invitation');
+  // From here on the person acts in the inviting org: its rows, and only its, are in view.
+  em.setFilterParams(tenantFilter, { orgId: org.id });
+  return { invitation, user, org };
 }
 
 function staffView(membership: Membership, user: User) {

@@ -12,6 +12,7 @@ import { ConfigError, loadConfig } from './config';
 import { startServer } from './main';
 import { migrate, openOrm } from './db/orm';
 import { seedDemo } from './demo/seed-demo';
+import { displayForToken, newDisplayToken } from './modules/displays/displays.service';
 
 const dataDir = resolve(process.env.DATA_DIR ?? './data');
 mkdirSync(dataDir, { recursive: true });
@@ -74,6 +75,13 @@ function jwtSecret(): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/** The demo waiting-room display's token: random per install, kept beside the data so every start can print its address. */
+function demoDisplayToken(): string {
+  const file = resolve(dataDir, 'demo-display-token');
+  if (!existsSync(file)) writeFileSync(file, newDisplayToken(), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
 function buildClient(): string {
   const dist = resolve('client/dist');
   if (!existsSync(resolve(dist, 'index.html')) || process.env.REBUILD_CLIENT === 'true') {
@@ -94,11 +102,15 @@ try {
   // Migrate and seed before the server opens its pool: an embedded PGlite takes one connection at a time.
   const orm = await openOrm(config.databaseUrl, 1);
   await migrate(orm);
-  const seeded = await seedDemo(orm);
+  const displayToken = demoDisplayToken();
+  const seeded = await seedDemo(orm, displayToken);
+  // Printed only while it still opens the board: not once rotated in Admin > Displays, nor for a database seeded elsewhere.
+  const displayOpens = (await displayForToken(orm.em.fork(), displayToken)) !== null;
   await orm.close();
   await startServer(config);
   if (seeded) console.log('Demo data created; the logins are in README.md (password for all: Cuspid-demo-2026)');
   console.log(`Cuspid is running at http://localhost:${config.port}`);
+  if (displayOpens) console.log(`The demo waiting-room display: http://localhost:${config.port}/display/${displayToken}`);
 } catch (error) {
   console.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);

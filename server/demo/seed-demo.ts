@@ -16,6 +16,7 @@ import { addDays, claimCaseNumber, localToday } from '../modules/lab-cases/lab-c
 import { tenantFilter } from '../db/orm';
 import { createProfessional } from '../modules/professionals/professionals.service';
 import { registerPatient, selfRegisterPatient, type NewPatient } from '../modules/patients/patients.service';
+import { PatientSchema } from '../modules/patients/patient.entity';
 import { bookAppointment, cancelAppointment, finishAppointment, markAppointmentNoShow } from '../modules/appointments/appointments.service';
 import { checkIn, sendVisitEvent } from '../modules/visits/visits.service';
 import { VisitSchema } from '../modules/visits/visit.entity';
@@ -25,8 +26,6 @@ import { addPrescriptionItem } from '../modules/prescriptions/prescriptions.serv
 import { dispensePrescription, printPrescription } from '../modules/pharmacy/pharmacy.service';
 
 export const demoPassword = 'Cuspid-demo-2026';
-/** The demo clinic's waiting-room screen: /display/<this>. Rotate it in Admin > Displays on a real install. */
-export const demoDisplayToken = 'dsp_riverside-demo-waiting-room';
 /** The demo orgs live in the server's zone, so the demo day is the day on the machine running it. */
 const demoTimeZone = serverTimeZone;
 
@@ -53,8 +52,12 @@ const staffLimits: Record<Exclude<OrgKind, 'platform'>, StaffLimits> = {
   clinic: { org_admin: 2, doctor: 5, receptionist: 3, medical_staff: 3 },
 };
 
-/** Creates the demo orgs and people once; returns false when the database already has data. */
-export async function seedDemo(orm: MikroORM): Promise<boolean> {
+/**
+ * Creates the demo orgs and people once; returns false when the database already has data.
+ * `displayToken` is the demo clinic's waiting-room screen (/display/<token>): random per install
+ * (`newDisplayToken`), never a published constant, since a display token is its board's only key.
+ */
+export async function seedDemo(orm: MikroORM, displayToken: string): Promise<boolean> {
   const em = orm.em.fork();
   if ((await em.count(OrgSchema, {})) > 0) return false;
   const passwordHash = await hashPassword(demoPassword);
@@ -69,7 +72,7 @@ export async function seedDemo(orm: MikroORM): Promise<boolean> {
       orgId: clinic.id,
       name: 'Main waiting room',
       privacy: 'ticket_initials',
-      tokenHash: displayTokenHash(demoDisplayToken),
+      tokenHash: displayTokenHash(displayToken),
       tokenIssuedAt: new Date(),
     });
   });
@@ -237,6 +240,9 @@ async function addLabCases(em: EntityManager, labId: string): Promise<void> {
 /** The demo patient's portal login (not a staff member, so not in demoLogins). */
 export const demoPatientLogin = { email: 'patient@riverside.clinic', password: demoPassword };
 
+/** The demo patient's address is new to the empty database, so there is never an owner to tell. */
+const noAccountMail = { registrationAttempt: () => undefined };
+
 const demoPatients: NewPatient[] = [
   { fullName: 'Beatriz Santos', dateOfBirth: '1984-03-12', gender: 'female', phone: '+5511987650001', email: 'beatriz.santos@example.com', address: 'Rua Augusta 1200, São Paulo', medicalHistory: 'Hypertension, on losartan', consentEmail: true, consentWhatsapp: true },
   { fullName: 'Rafael Oliveira', dateOfBirth: '1991-07-28', gender: 'male', phone: '+5511987650002', email: 'rafael.oliveira@example.com', consentWhatsapp: true },
@@ -282,7 +288,7 @@ async function addClinicDay(em: EntityManager, clinicId: string): Promise<void> 
 
   const patients: { id: string }[] = [];
   for (const patient of demoPatients) patients.push(await registerPatient(desk, patient));
-  const portal = await selfRegisterPatient(em, clinicId, { requestId: 'demo-seed', ip: '127.0.0.1' }, {
+  await selfRegisterPatient(em, clinicId, { requestId: 'demo-seed', ip: '127.0.0.1' }, {
     email: demoPatientLogin.email,
     password: demoPatientLogin.password,
     fullName: 'Camila Rocha',
@@ -292,7 +298,9 @@ async function addClinicDay(em: EntityManager, clinicId: string): Promise<void> 
     address: 'Rua Oscar Freire 300, São Paulo',
     consentEmail: true,
     consentWhatsapp: true,
-  });
+  }, noAccountMail);
+  // Self-registration answers the same for every address; the new record is read back.
+  const portal = await em.findOneOrFail(PatientSchema, { email: demoPatientLogin.email });
 
   const now = new Date();
   const midnight = DateTime.fromJSDate(now, { zone: demoTimeZone }).startOf('day');

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { inject } from 'vitest';
 import { openOrm } from '../../server/db/orm';
 import { seedDemo } from '../../server/demo/seed-demo';
+import { newDisplayToken } from '../../server/modules/displays/displays.service';
 import { cloneTemplate, dropDatabase, withAdmin } from '../helpers/databases';
 import { testRedisUrl } from '../helpers/test-app';
 
@@ -39,7 +40,7 @@ export async function startE2EServer(): Promise<E2EServer> {
   const name = `${inject('runPrefix')}${randomBytes(4).toString('hex')}`;
   const databaseUrl = await cloneTemplate(inject('templateDatabase'), name);
   const orm = await openOrm(databaseUrl, 1);
-  await seedDemo(orm);
+  await seedDemo(orm, newDisplayToken());
   await orm.close();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

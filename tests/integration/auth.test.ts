@@ -39,27 +39,27 @@ describe('auth', () => {
 
   it('answers 401 without a token and with a forged one', async () => {
     expect((await call({ method: 'GET', url: '/api/v1/auth/me' })).statusCode).toBe(401);
-    const forged = t.app.jwt.sign({ sub: lab.members.org_admin.userId, typ: 'access' }, { key: 'x'.repeat(40) } as never);
+    const forged = t.app.jwt.sign({ sub: lab.members.org_admin.userId, typ: 'access', ver: 0 }, { key: 'x'.repeat(40) } as never);
     const response = await call({ method: 'GET', url: '/api/v1/auth/me', token: forged });
     expect(response.statusCode).toBe(401);
   });
 
   it('refuses an alg-none token', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-    const body = Buffer.from(JSON.stringify({ sub: lab.members.org_admin.userId, typ: 'access', exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ sub: lab.members.org_admin.userId, typ: 'access', ver: 0, exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url');
     const response = await call({ method: 'GET', url: '/api/v1/auth/me', token: `${header}.${body}.` });
     expect(response.statusCode).toBe(401);
   });
 
   it('refuses an expired token', async () => {
-    const expired = t.app.jwt.sign({ sub: lab.members.org_admin.userId, typ: 'access' }, { expiresIn: -10 } as never);
+    const expired = t.app.jwt.sign({ sub: lab.members.org_admin.userId, typ: 'access', ver: 0 }, { expiresIn: -10 } as never);
     const response = await call({ method: 'GET', url: '/api/v1/auth/me', token: expired });
     expect(response.statusCode).toBe(401);
     expect(response.json().message).toMatch(/expired/);
   });
 
   it('refuses a token that expires after it was accepted (verified tokens are cached only until their expiry)', async () => {
-    const token = t.app.jwt.sign({ sub: lab.members.org_admin.userId, typ: 'access' }, { expiresIn: 1 } as never);
+    const token = t.app.jwt.sign({ sub: lab.members.org_admin.userId, typ: 'access', ver: 0 }, { expiresIn: 1 } as never);
     expect((await call({ method: 'GET', url: '/api/v1/auth/me', token })).statusCode).toBe(200);
     const { exp } = t.app.jwt.decode<{ exp: number }>(token)!;
     await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));

@@ -58,7 +58,8 @@ describe('the access check, remembered per process', () => {
     expect((await call({ method: 'GET', url, token: tokens.designer })).statusCode).toBe(200);
     const left = await call({ method: 'PATCH', url: `/api/v1/orgs/${lab.orgId}/staff/${lab.members.designer.membershipId}`, token: tokens.org_admin, payload: { active: false } });
     expect(left.statusCode).toBe(200);
-    expect((await call({ method: 'GET', url, token: tokens.designer })).statusCode).toBe(404);
+    // Deactivation ends the member's sessions: their token is refused everywhere, not only in this org.
+    expect((await call({ method: 'GET', url, token: tokens.designer })).statusCode).toBe(401);
   });
 
   it('hears role changes, deactivated users and deactivated orgs made by another process', async () => {
@@ -71,7 +72,7 @@ describe('the access check, remembered per process', () => {
     const designers = (token: string) => call({ method: 'GET', url: `/api/v1/orgs/${lab.orgId}/designers`, token });
     expect((await designers(tokens.designer)).statusCode).toBe(200);
     await elsewhere.query('update users set active = false where id = $1', [lab.members.designer.userId]);
-    await until(async () => (await designers(tokens.designer)).statusCode === 404, 5_000, 'the deactivated user to be refused');
+    await until(async () => (await designers(tokens.designer)).statusCode === 401, 5_000, 'the deactivated user to be refused');
 
     const other = await seedOrg(t.orm, 'lab', ['org_admin']);
     const admin = (await tokensFor(call, other)).org_admin;

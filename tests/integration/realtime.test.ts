@@ -175,7 +175,7 @@ describe('live lab board', () => {
     await until(() => foreign.refusals.length > 0, 5000, 'a refusal');
     expect(foreign.refusals).toEqual(['not_found']);
     foreign.stop();
-    const forged = t.app.jwt.sign({ sub: lab.members.org_admin.userId, typ: 'access' }, { key: 'y'.repeat(40) } as never);
+    const forged = t.app.jwt.sign({ sub: lab.members.org_admin.userId, typ: 'access', ver: 0 }, { key: 'y'.repeat(40) } as never);
     for (const auth of [{ token: forged }, {}]) {
       const refused = watch(urlA, auth, { ...board, orgId: lab.orgId });
       await until(() => refused.client.state === 'offline' || refused.client.state === 'reconnecting', 5000, 'a refused handshake');
@@ -185,7 +185,7 @@ describe('live lab board', () => {
   });
 
   it('drops a socket when its access token expires', async () => {
-    const shortLived = t.app.jwt.sign({ sub: lab.members.designer.userId, typ: 'access' }, { expiresIn: 2 } as never);
+    const shortLived = t.app.jwt.sign({ sub: lab.members.designer.userId, typ: 'access', ver: 0 }, { expiresIn: 2 } as never);
     const client = watch(urlA, { token: shortLived }, { ...board, orgId: lab.orgId });
     await client.waitForSnapshot();
     const disconnected = new Promise<string>((resolve) => client.client.socket.once('disconnect', resolve));

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { LRUCache } from 'lru-cache';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
-import { activeMemberships, type ActiveMembership } from './memberships';
+import { userAccess, type UserAccess } from './memberships';
 import { MembershipSchema } from './membership.entity';
 import { UserSchema } from './user.entity';
 import { OrgSchema } from '../orgs/org.entity';
@@ -10,7 +10,7 @@ import { OrgSchema } from '../orgs/org.entity';
 const accessChannel = 'cuspid_access';
 
 /**
- * Remembers the answers of the per-request access check (`activeMemberships`), which was one of a
+ * Remembers the answers of the per-request access check (`userAccess`), which was one of a
  * board's two statements and one of a transition's four. It may only answer from memory while it
  * hears every change: a trigger on memberships, users and orgs NOTIFYs `cuspid_access` at each
  * commit (migration 0008) and every process drops all it remembers; this process's own writes
@@ -19,7 +19,7 @@ const accessChannel = 'cuspid_access';
  * or answered from memory. Without a LISTEN URL (an embedded PGlite) it always asks the database.
  */
 export class MembershipCache {
-  private readonly answers = new LRUCache<string, ActiveMembership[]>({ max: 50_000, ttl: 60_000 });
+  private readonly answers = new LRUCache<string, UserAccess>({ max: 50_000, ttl: 60_000 });
   private generation = 0;
   private listener: pg.Client | null = null;
   private listening = false;
@@ -49,15 +49,15 @@ export class MembershipCache {
     await this.listener?.end().catch(() => undefined);
   }
 
-  /** The caller's active memberships (in one org when `orgId` is given), from memory when it can be trusted. */
-  async lookup(em: EntityManager, userId: string, orgId?: string): Promise<ActiveMembership[]> {
-    if (!this.listening) return activeMemberships(em, userId, orgId);
+  /** The caller's session version and active memberships (in one org when `orgId` is given), from memory when it can be trusted. */
+  async lookup(em: EntityManager, userId: string, orgId?: string): Promise<UserAccess | null> {
+    if (!this.listening) return userAccess(em, userId, orgId);
     const key = `${userId}/${orgId ?? ''}`;
     const known = this.answers.get(key);
     if (known) return known;
     const generation = this.generation;
-    const answer = await activeMemberships(em, userId, orgId);
-    if (this.listening && generation === this.generation) this.answers.set(key, answer);
+    const answer = await userAccess(em, userId, orgId);
+    if (answer && this.listening && generation === this.generation) this.answers.set(key, answer);
     return answer;
   }
 

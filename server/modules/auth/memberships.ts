@@ -8,17 +8,26 @@ export interface ActiveMembership {
   timeZone: string;
 }
 
+/** What a signed-in user may do now: their session version (tokens must carry it) and their active memberships. */
+export interface UserAccess {
+  sessionVersion: number;
+  memberships: ActiveMembership[];
+}
+
 /**
- * One query: the user's active memberships in active orgs (in one org when `orgId` is given), as an
- * active user. Used by the HTTP access check and the socket handshake alike.
+ * One query: an active user's session version and active memberships in active orgs (in one org
+ * when `orgId` is given); null for an inactive or unknown user. Used by the HTTP access check and
+ * the socket handshake and subscriptions alike.
  */
-export async function activeMemberships(em: EntityManager, userId: string, orgId?: string): Promise<ActiveMembership[]> {
-  const rows = await em.getConnection().execute<{ org_id: string; role: Role; time_zone: string }[]>(
-    `select m.org_id, m.role, o.time_zone from memberships m
-       join users u on u.id = m.user_id and u.active
-       join orgs o on o.id = m.org_id and o.active
-      where m.user_id = ? and m.active ${orgId ? 'and m.org_id = ?' : ''}`,
-    orgId ? [userId, orgId] : [userId],
+export async function userAccess(em: EntityManager, userId: string, orgId?: string): Promise<UserAccess | null> {
+  const rows = await em.getConnection().execute<{ session_version: number; org_id: string | null; role: Role | null; time_zone: string | null }[]>(
+    `select u.session_version, m.org_id, m.role, o.time_zone from users u
+       left join (memberships m join orgs o on o.id = m.org_id and o.active)
+         on m.user_id = u.id and m.active ${orgId ? 'and m.org_id = ?' : ''}
+      where u.id = ? and u.active`,
+    orgId ? [orgId, userId] : [userId],
   );
-  return rows.map((row) => ({ orgId: row.org_id, role: row.role, timeZone: row.time_zone }));
+  if (rows.length === 0) return null;
+  const memberships = rows.flatMap((row) => (row.org_id && row.role && row.time_zone ? [{ orgId: row.org_id, role: row.role, timeZone: row.time_zone }] : []));
+  return { sessionVersion: rows[0]!.session_version, memberships };
 }

@@ -17,6 +17,8 @@ export const RefreshTokenSchema = defineEntity({
     expiresAt: p.datetime(),
     spentAt: p.datetime().nullable(),
     revokedAt: p.datetime().nullable(),
+    /** The user's session version when the family was opened: a later version refuses the token. */
+    sessionVersion: p.integer().default(0),
     createdAt: p.datetime().onCreate(() => new Date()),
   }),
 });

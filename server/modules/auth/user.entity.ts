@@ -11,6 +11,8 @@ export const UserSchema = defineEntity({
     passwordHash: p.string().length(255).hidden(),
     name: p.string().length(200),
     active: p.boolean().default(true),
+    /** Moves on each time the user's sessions end; tokens issued at an older version are refused. */
+    sessionVersion: p.integer().default(0),
     createdAt: p.datetime().onCreate(() => new Date()),
   }),
 });

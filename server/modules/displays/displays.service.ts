@@ -1,26 +1,27 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Static } from 'typebox';
 import { assignChanged } from '../../shared/assign-changed';
 import { NotFoundError } from '../../shared/errors';
 import type { Scope } from '../../shared/scope';
 import { recordAudit } from '../audit/audit.service';
-import { DisplaySchema, type Display, type DisplayPrivacy } from './display.entity';
+import { endSockets } from '../realtime/outbox';
+import { socketRooms } from '../realtime/rooms';
+import { DisplaySchema, type Display } from './display.entity';
+import type { DisplayChangesBody, NewDisplayBody } from './displays.schemas';
 
-export interface DisplayInput {
-  name: string;
-  professionalIds?: string[];
-  privacy?: DisplayPrivacy;
-  language?: string;
-}
+export type NewDisplay = Static<typeof NewDisplayBody>;
+export type DisplayChanges = Static<typeof DisplayChangesBody>;
 
 /** Only this hash is stored: a database leak does not put screens in anyone's hands. */
 export const displayTokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
-const newToken = () => `dsp_${randomBytes(32).toString('base64url')}`;
+/** A display's token: its only credential, in the address the screen opens (/display/<token>). */
+export const newDisplayToken = () => `dsp_${randomBytes(32).toString('base64url')}`;
 
 /** Creates a display and returns its token: shown once, stored only as a hash. */
-export async function createDisplay({ em, caller }: Scope, input: DisplayInput) {
+export async function createDisplay({ em, caller }: Scope, input: NewDisplay) {
   return em.transactional(async (tx) => {
-    const token = newToken();
+    const token = newDisplayToken();
     const display = tx.create(DisplaySchema, {
       orgId: caller.orgId,
       name: input.name.trim(),
@@ -40,24 +41,28 @@ export async function listDisplays({ em }: Scope) {
   return (await em.find(DisplaySchema, {}, { orderBy: { createdAt: 'asc' } })).map(displayView);
 }
 
-export async function updateDisplay({ em, caller }: Scope, displayId: string, changes: Partial<DisplayInput> & { active?: boolean }) {
+/** Changes what a display shows and whether it is on; its org, token and history are not a body's to set. */
+export async function updateDisplay({ em, caller }: Scope, displayId: string, changes: DisplayChanges) {
+  const { name, professionalIds, privacy, language, active } = changes;
   return em.transactional(async (tx) => {
     const display = await findDisplay(tx, displayId);
-    const changed = assignChanged(display, changes);
+    const changed = assignChanged(display, { name: name?.trim(), professionalIds, privacy, language, active });
     if (changed.length) recordAudit(tx, caller, { action: 'display.update', entityType: 'Display', entityId: display.id, changedFields: changed });
+    if (changed.includes('active') && !display.active) endSockets(tx, { orgId: display.orgId, rooms: [socketRooms.display(display.id)], reason: 'display.turnedOff' });
     await tx.flush();
     return displayView(display);
   });
 }
 
-/** Issues a new token; the old one stops working at once (the caller disconnects the screen). */
+/** Issues a new token; the old one stops working at once, and every socket that used it is disconnected after the commit. */
 export async function rotateDisplayToken({ em, caller }: Scope, displayId: string) {
   return em.transactional(async (tx) => {
     const display = await findDisplay(tx, displayId);
-    const token = newToken();
+    const token = newDisplayToken();
     display.tokenHash = displayTokenHash(token);
     display.tokenIssuedAt = new Date();
     recordAudit(tx, caller, { action: 'display.rotateToken', entityType: 'Display', entityId: display.id, changedFields: ['token'] });
+    endSockets(tx, { orgId: display.orgId, rooms: [socketRooms.display(display.id)], reason: 'display.tokenRotated' });
     await tx.flush();
     return { ...displayView(display), token };
   });

@@ -10,7 +10,8 @@ export const OutboxEventSchema = defineEntity({
   tableName: 'outbox_events',
   properties: (p) => ({
     id: p.bigint('number').primary().autoincrement(),
-    orgId: p.uuid(),
+    /** Null only for the end of a user's sockets, which belong to no single org. */
+    orgId: p.uuid().nullable(),
     /** Versioned wire event type, e.g. `case.updated.v1`. */
     type: p.string().length(80),
     rooms: p.array(),

@@ -4,7 +4,7 @@ import { Emitter } from '@socket.io/redis-emitter';
 import type { FastifyBaseLogger } from 'fastify';
 import { envelopeEvent, type Envelope } from './envelope';
 import { outboxDispatcherLock, outboxWriterLock } from './outbox-locks';
-import type { CommittedEvent } from './outbox';
+import { socketsEnded, type CommittedEvent } from './outbox';
 
 const notifyChannel = 'cuspid_outbox';
 /** After a NOTIFY, how long to let the commits right behind it join the same batch. */
@@ -46,13 +46,17 @@ export interface DispatcherOptions {
 
 interface OutboxRow {
   id: string;
-  org_id: string;
+  org_id: string | null;
   type: string;
   rooms: string[];
   payload: Record<string, unknown>;
   // MikroORM sets the driver to hand timestamps over as text.
   created_at: string | Date;
 }
+
+/** A screen event; every other row is the end of some sockets (`endSockets`), the only rows without an org. */
+type ScreenRow = OutboxRow & { org_id: string };
+const isScreenRow = (row: OutboxRow): row is ScreenRow => row.type !== socketsEnded;
 
 /**
  * Publishes committed outbox events to the Socket.IO rooms, in order, through the Redis emitter
@@ -70,6 +74,10 @@ interface OutboxRow {
  * transaction that publishes them, committed only after Redis has taken every message. A crash
  * before that commit rolls the stamps back; the next run stamps the same events with the same
  * numbers, so a repeated message carries a sequence the client already has and is dropped.
+ *
+ * Ending sockets (`endSockets`) rides the same rows: such a row gets no sequence and reaches no sink;
+ * it is published in its place among the events, as a disconnection of its rooms' sockets in every
+ * process, so those sockets receive nothing published after it.
  *
  * Several processes may run a dispatcher: a transaction-scoped advisory lock lets one publish at a
  * time; the others find it taken and wait for the next wake-up.
@@ -170,8 +178,8 @@ export class OutboxDispatcher {
         return 0;
       }
       const envelopes = await this.stamp(client, rows);
-      await this.publish(envelopes);
-      const committed = rows.map((row) => ({ id: row.id, orgId: row.org_id, type: row.type, rooms: row.rooms, payload: row.payload }));
+      await this.publish(rows, envelopes);
+      const committed = rows.filter(isScreenRow).map((row) => ({ id: row.id, orgId: row.org_id, type: row.type, rooms: row.rooms, payload: row.payload }));
       for (const sink of this.options.sinks ?? []) await sink(committed);
       await client.query('commit');
       return rows.length;
@@ -223,8 +231,8 @@ export class OutboxDispatcher {
    * it, and the numbers in between go to those events in id order, so each room stays gap-free
    * and in commit order.
    */
-  private async stamp(client: BorrowedConnection, rows: OutboxRow[]): Promise<Envelope[]> {
-    const stamped = rows.flatMap((row) => row.rooms);
+  private async stamp(client: BorrowedConnection, rows: OutboxRow[]): Promise<Map<string, Envelope[]>> {
+    const stamped = rows.filter(isScreenRow).flatMap((row) => row.rooms);
     const { rows: counters } = await client.query<{ room: string; seq: string }>(
       `insert into room_sequences (room, seq)
        select room, count(*) from unnest($1::text[]) as stamped(room) group by room
@@ -236,16 +244,22 @@ export class OutboxDispatcher {
     for (const room of stamped) countIn.set(room, (countIn.get(room) ?? 0) + 1);
     // The last number handed out per room: the counter before this batch, then each event's.
     const last = new Map(counters.map((counter) => [counter.room, Number(counter.seq) - countIn.get(counter.room)!]));
-    const envelopes: Envelope[] = [];
-    const stamps: string[] = [];
+    const envelopes = new Map<string, Envelope[]>();
+    const stamps: (string | null)[] = [];
     for (const row of rows) {
+      if (!isScreenRow(row)) {
+        stamps.push(null);
+        continue;
+      }
       const sequences: Record<string, number> = {};
+      const rowEnvelopes: Envelope[] = [];
       for (const room of row.rooms) {
         const seq = last.get(room)! + 1;
         last.set(room, seq);
         sequences[room] = seq;
-        envelopes.push({ room, seq, type: row.type, at: new Date(row.created_at).toISOString(), payload: row.payload });
+        rowEnvelopes.push({ room, seq, type: row.type, at: new Date(row.created_at).toISOString(), payload: row.payload });
       }
+      envelopes.set(row.id, rowEnvelopes);
       stamps.push(JSON.stringify(sequences));
     }
     await client.query(
@@ -261,10 +275,13 @@ export class OutboxDispatcher {
    * answered, every message has reached Redis. If Redis is down the PING times out and the
    * transaction rolls back: the events stay in the outbox until Redis returns.
    */
-  private async publish(envelopes: Envelope[]): Promise<void> {
+  private async publish(rows: OutboxRow[], envelopes: Map<string, Envelope[]>): Promise<void> {
     const { redis } = this.options;
     if (redis.status !== 'ready') throw new Error(`redis is ${redis.status}`);
-    for (const envelope of envelopes) this.emitter.to(envelope.room).emit(envelopeEvent, envelope);
+    for (const row of rows) {
+      if (isScreenRow(row)) for (const envelope of envelopes.get(row.id)!) this.emitter.to(envelope.room).emit(envelopeEvent, envelope);
+      else this.emitter.in(row.rooms).disconnectSockets(true);
+    }
     await Promise.race([
       redis.ping(),
       new Promise((_, reject) => setTimeout(() => reject(new Error('redis did not confirm the publish')), 2000).unref()),

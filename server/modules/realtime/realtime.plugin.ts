@@ -5,7 +5,9 @@ import type { Redis } from 'ioredis';
 import { IsolationLevel } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { tenantFilter } from '../../db/orm';
+import { userAccess } from '../auth/memberships';
 import type { Envelope } from './envelope';
+import { isSocketRoom, socketRooms } from './rooms';
 import type { Principal, Topic } from './topics';
 
 declare module 'fastify' {
@@ -28,20 +30,28 @@ export type SubscribeAnswer =
   | { ok: true; room: string; mode: 'replay'; seq: number; events: Envelope[] }
   | { ok: false; error: string; message: string };
 
+/** Who a handshake's credentials name, and until when they hold (an access token's or a visit's expiry). */
+export interface Credentials {
+  principal: Principal;
+  expiresAt: number | null;
+}
+
 export interface RealtimeOptions {
   redis: Redis;
   /** The Redis channel prefix shared with the outbox dispatcher's emitter. */
   channel: string;
   topics: Topic[];
   /** Resolves display and status-page tokens (the JWT is checked here). */
-  principalFromToken: (auth: Record<string, unknown>, em: EntityManager) => Promise<Principal | null>;
+  principalFromToken: (auth: Record<string, unknown>, em: EntityManager) => Promise<Credentials | null>;
   corsOrigins: string[];
 }
 
 /**
  * Socket.IO on the API's port. The handshake authenticates (JWT, display token or status token);
- * each `subscribe` is authorised per topic, joins the room, and answers with a snapshot or the
- * missed events. A user's socket is dropped when its access token expires.
+ * each `subscribe` checks the credentials again, is authorised per topic, joins the room, and
+ * answers with a snapshot or the missed events. A socket is dropped when its access token (or its
+ * visit) expires, and when its access ends: every socket joins its principal's room of
+ * `socketRooms` at connection, which `endSockets` (outbox.ts) disconnects in every process.
  */
 export const realtimePlugin = fp<RealtimeOptions>(
   async (app, options) => {
@@ -77,42 +87,52 @@ export const realtimePlugin = fp<RealtimeOptions>(
       io.local.disconnectSockets(true);
     });
 
+    /**
+     * Who a socket's handshake credentials name now, or null: an access token must carry the user's
+     * current session version, a screen's token must still be valid.
+     */
+    async function authenticate(socket: Socket): Promise<Credentials | null> {
+      const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
+      const em = app.orm.em.fork();
+      if (typeof auth.token !== 'string') return options.principalFromToken(auth, em);
+      const payload = app.jwt.verify<{ sub: string; typ: string; ver: unknown; exp: number }>(auth.token);
+      if (payload.typ !== 'access' || typeof payload.ver !== 'number') return null;
+      const access = await userAccess(em, payload.sub);
+      if (access?.sessionVersion !== payload.ver) return null;
+      return { principal: { kind: 'user', userId: payload.sub }, expiresAt: payload.exp * 1000 };
+    }
+
     io.use(async (socket, next) => {
       if (!relaying) return next(new Error('unavailable'));
-      try {
-        const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
-        let principal: Principal | null = null;
-        if (typeof auth.token === 'string') {
-          const payload = app.jwt.verify<{ sub: string; typ: string; exp: number }>(auth.token);
-          if (payload.typ !== 'access') throw new Error('not an access token');
-          principal = { kind: 'user', userId: payload.sub };
-          socket.data.expiresAt = payload.exp * 1000;
-        } else {
-          principal = await options.principalFromToken(auth, app.orm.em.fork());
-        }
-        if (!principal) return next(new Error('unauthorized'));
-        socket.data.principal = principal;
-        next();
-      } catch {
-        next(new Error('unauthorized'));
-      }
+      const credentials = await authenticate(socket).catch(() => null);
+      if (!credentials) return next(new Error('unauthorized'));
+      socket.data.principal = credentials.principal;
+      socket.data.expiresAt = credentials.expiresAt;
+      next();
     });
 
     io.on('connection', (socket) => {
-      const expiresAt = socket.data.expiresAt as number | undefined;
-      if (expiresAt) {
-        const timer = setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt - Date.now()));
+      const principal = socket.data.principal as Principal;
+      void socket.join(principal.kind === 'user' ? [principalRoom(principal)] : [principalRoom(principal), socketRooms.org(principal.orgId)]);
+      const expiresAt = socket.data.expiresAt as number | null;
+      if (expiresAt !== null) {
+        // setTimeout fires at once beyond ~24.8 days; a visit valid longer is checked again on reconnection.
+        const timer = setTimeout(() => socket.disconnect(true), Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1));
         socket.on('disconnect', () => clearTimeout(timer));
       }
       socket.on('subscribe', async (request: SubscribeRequest, ack?: (answer: SubscribeAnswer) => void) => {
         if (typeof ack !== 'function') return;
-        ack(await subscribe(socket, request).catch((err) => {
+        const answer = await subscribe(socket, request).catch((err) => {
           app.log.error({ err }, 'subscribe failed');
           return { ok: false as const, error: 'internal', message: 'Could not subscribe; retry' };
-        }));
+        });
+        ack(answer);
+        // Credentials that no longer hold end the socket too, after telling it why.
+        if (!answer.ok && answer.error === 'unauthorized') socket.disconnect(true);
       });
+      // A socket never leaves its own rooms of `socketRooms`: that would keep it out of reach when its access ends.
       socket.on('unsubscribe', (room: unknown) => {
-        if (typeof room === 'string') void socket.leave(room);
+        if (typeof room === 'string' && !isSocketRoom(room)) void socket.leave(room);
       });
     });
 
@@ -120,11 +140,15 @@ export const realtimePlugin = fp<RealtimeOptions>(
       const topic = typeof request?.topic?.kind === 'string' ? topics.get(request.topic.kind) : undefined;
       if (!topic) return { ok: false, error: 'unknown_topic', message: 'No such screen' };
       const principal = socket.data.principal as Principal;
+      // The credentials again: a session ended or a token rotated since the handshake, whose
+      // disconnection may not have reached this socket yet, subscribes no more.
+      const current = await authenticate(socket).catch(() => null);
+      if (!current || principalRoom(current.principal) !== principalRoom(principal)) return { ok: false, error: 'unauthorized', message: 'These credentials are no longer valid' };
       const access = await topic.resolve(app.orm.em.fork(), principal, request.topic);
       if (!access) return { ok: false, error: 'not_found', message: 'No such screen for you' };
       // Join before reading: anything published from now on reaches the socket, and the client
       // drops what the snapshot or replay already covered by sequence.
-      await socket.join(access.room);
+      await socket.join([access.room, socketRooms.org(access.orgId)]);
       const em = app.orm.em.fork();
       em.setFilterParams(tenantFilter, { orgId: access.orgId });
       const since = typeof request.since === 'number' && Number.isInteger(request.since) && request.since >= 0 ? request.since : null;
@@ -151,6 +175,18 @@ export const realtimePlugin = fp<RealtimeOptions>(
   },
   { name: 'realtime', dependencies: ['auth', 'db'] },
 );
+
+/** The room of `socketRooms` that holds every socket of this principal. */
+function principalRoom(principal: Principal): string {
+  switch (principal.kind) {
+    case 'user':
+      return socketRooms.user(principal.userId);
+    case 'display':
+      return socketRooms.display(principal.displayId);
+    case 'visit-status':
+      return socketRooms.visitStatus(principal.visitId);
+  }
+}
 
 async function currentSeq(em: EntityManager, room: string): Promise<number> {
   const [row] = await em.getConnection().execute<{ seq: string }[]>('select seq from room_sequences where room = ?', [room], 'all', em.getTransactionContext());

@@ -12,3 +12,17 @@ export const rooms = {
   display: (displayId: string) => `display:${displayId}`,
   visitStatus: (visitId: string) => `visit:${visitId}`,
 };
+
+/**
+ * Rooms no screen subscribes to: every socket joins its principal's at connection (and an org's once
+ * it subscribes to one of the org's screens), so ending access reaches each socket wherever it is,
+ * subscribed or not. Nothing is ever published to them.
+ */
+export const socketRooms = {
+  user: (userId: string) => `sockets:user:${userId}`,
+  display: (displayId: string) => `sockets:display:${displayId}`,
+  visitStatus: (visitId: string) => `sockets:visit-status:${visitId}`,
+  org: (orgId: string) => `sockets:org:${orgId}`,
+};
+
+export const isSocketRoom = (room: string) => room.startsWith('sockets:');

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Role } from '../../../workflows/roles';
 import type { Caller } from '../../shared/scope';
-import { activeMemberships } from '../auth/memberships';
+import { userAccess } from '../auth/memberships';
 
 /** Who holds a socket: a signed-in user, a waiting-room display, or a patient's status page. */
 export type Principal =
@@ -35,7 +35,7 @@ export interface Topic {
  */
 export async function memberCaller(em: EntityManager, principal: Principal, orgId: unknown, allowed: readonly Role[]): Promise<Caller | null> {
   if (principal.kind !== 'user' || typeof orgId !== 'string' || !/^[0-9a-f-]{36}$/i.test(orgId)) return null;
-  const [membership] = await activeMemberships(em, principal.userId, orgId);
+  const [membership] = (await userAccess(em, principal.userId, orgId))?.memberships ?? [];
   if (!membership || !allowed.includes(membership.role)) return null;
   return { userId: principal.userId, orgId, role: membership.role, timeZone: membership.timeZone, requestId: 'socket', ip: '' };
 }

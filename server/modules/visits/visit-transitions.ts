@@ -7,10 +7,10 @@ import { recordAudit } from '../audit/audit.service';
 import { PatientSchema } from '../patients/patient.entity';
 import { ProfessionalProfileSchema } from '../professionals/professional-profile.entity';
 import { announceVisitStatus } from '../public-screens/public-screens.service';
-import { emitScreenEvent } from '../realtime/outbox';
-import { rooms } from '../realtime/rooms';
+import { emitScreenEvent, endSockets } from '../realtime/outbox';
+import { rooms, socketRooms } from '../realtime/rooms';
 import { VisitTransitionSchema, type Visit } from './visit.entity';
-import { queuedVisitStatuses } from './visit-statuses';
+import { isOpenVisit, queuedVisitStatuses } from './visit-statuses';
 
 /** Wire types of the clinic screens. */
 export const visitUpdated = 'visit.updated.v1';
@@ -63,6 +63,8 @@ export async function applyVisitEvent(
   });
   recordAudit(em, caller, { action: event.type, entityType: 'Visit', entityId: visit.id, changedFields: ['status', ...(options.changedFields ?? [])] });
   await announceVisit(em, visit, { from: before, events: result.actions });
+  // The status page's token ends with the visit: its sockets go, after the page's last status.
+  if (!isOpenVisit(visit.status)) endSockets(em, { orgId: visit.orgId, rooms: [socketRooms.visitStatus(visit.id)], reason: 'visit.ended' });
   return result.actions;
 }
 

@@ -16,6 +16,8 @@ export const AuditEventSchema = defineEntity({
     action: p.string().length(80),
     entityType: p.string().length(60),
     entityId: p.string().length(80).nullable(),
+    /** For a read that showed several records at once (a search's results): their ids; entityId is null then. */
+    entityIds: p.array().default([]),
     /** Names only: values of health data never enter the audit trail. */
     changedFields: p.array().default([]),
     requestId: p.string().length(80).nullable(),

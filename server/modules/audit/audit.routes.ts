@@ -11,6 +11,7 @@ const AuditEventBody = Type.Object({
   action: Type.String(),
   entityType: Type.String(),
   entityId: Type.Union([Type.String(), Type.Null()]),
+  entityIds: Type.Array(Type.String(), { description: 'The records a read showed when it showed several (a search), entityId being null' }),
   changedFields: Type.Array(Type.String()),
   requestId: Type.Union([Type.String(), Type.Null()]),
   ip: Type.Union([Type.String(), Type.Null()]),

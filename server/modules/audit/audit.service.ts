@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { invalid, NotFoundError } from '../../shared/errors';
+import { cursorPart, decodeCursor, encodeCursor } from '../../shared/cursor';
+import { NotFoundError } from '../../shared/errors';
 import type { Caller, Scope } from '../../shared/scope';
 import { AuditEventSchema } from './audit-event.entity';
 
@@ -7,6 +8,8 @@ export interface AuditEntry {
   action: string;
   entityType: string;
   entityId: string | null;
+  /** The records a read showed when it showed several (a search's results), with entityId null. */
+  entityIds?: string[];
   changedFields?: string[];
   /** Defaults to the caller's org; set for platform actions such as creating an org. */
   orgId?: string | null;
@@ -24,6 +27,7 @@ export function recordAudit(em: EntityManager, caller: Caller | null, entry: Aud
     action: entry.action,
     entityType: entry.entityType,
     entityId: entry.entityId,
+    entityIds: entry.entityIds ?? [],
     changedFields: entry.changedFields ?? [],
     requestId: caller?.requestId ?? null,
     ip: caller?.ip ?? null,
@@ -52,7 +56,8 @@ export async function listAudit({ em }: Scope, query: AuditQuery) {
   if (query.to) at.$lte = new Date(query.to);
   if (Object.keys(at).length) where.at = at;
   if (query.cursor) {
-    const [cursorAt, cursorId] = decodeCursor(query.cursor);
+    const [instant, cursorId] = decodeCursor(query.cursor, [cursorPart.instant, cursorPart.id]);
+    const cursorAt = new Date(instant);
     where.$or = [{ at: { $lt: cursorAt } }, { at: cursorAt, id: { $lt: cursorId } }];
   }
   const rows = await em.find(AuditEventSchema, where, { orderBy: [{ at: 'desc' }, { id: 'desc' }], limit: query.limit + 1 });
@@ -60,19 +65,8 @@ export async function listAudit({ em }: Scope, query: AuditQuery) {
   const last = items.at(-1);
   return {
     items: items.map((row) => ({ ...row, at: row.at.toISOString() })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last.at, last.id) : null,
+    nextCursor: rows.length > query.limit && last ? encodeCursor(last.at.toISOString(), last.id) : null,
   };
-}
-
-function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [Date, string] {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const date = new Date(at ?? '');
-  if (!id || Number.isNaN(date.getTime())) throw invalid('query.cursor', 'is not a cursor this API gave');
-  return [date, id];
 }
 
 /** The subjects whose whole trail an org_admin may export. */
@@ -93,10 +87,11 @@ export interface ExportedAuditEvent {
 }
 
 /**
- * Which audit rows belong to a subject's trail: its own rows, and rows about the records that hang
- * off it (a patient's appointments, visits, vitals, consultations, prescriptions, dispensing,
- * treatments, notifications and portal login; a case's attachments and notifications). `?` binds
- * the org, then the subject id, as often as the text asks for them, in that order.
+ * Which audit rows belong to a subject's trail: its own rows, searches that listed it, and rows
+ * about the records that hang off it (a patient's appointments, visits, vitals, consultations,
+ * prescriptions, dispensing, treatments, notifications and portal login; a case's attachments and
+ * notifications). `?` binds the org, then the subject id, as often as the text asks for them, in
+ * that order.
  */
 const trails: Record<ExportSubject, { exists: string; rows: string }> = {
   Patient: {
@@ -108,6 +103,7 @@ const trails: Record<ExportSubject, { exists: string; rows: string }> = {
       prescriptions_of as (select p.id from prescriptions p where p.visit_id in (select id from visits_of))
       select e.* from audit_events e, subject s where e.org_id = s.org_id and (
            (e.entity_type = 'Patient' and e.entity_id = s.id::text)
+        or (e.entity_type = 'Patient' and e.entity_ids <> '{}' and e.entity_ids @> array[s.id::text])
         or (e.entity_type = 'Appointment' and e.entity_id in (select id::text from appointments_of))
         or (e.entity_type = 'Visit' and e.entity_id in (select id::text from visits_of))
         or (e.entity_type = 'PatientVitals' and e.entity_id in (select id::text from patient_vitals where visit_id in (select id from visits_of)))
@@ -173,7 +169,9 @@ export async function exportAudit({ em, caller }: Scope, subject: { entityType: 
     at: new Date(row.at).toISOString(),
     action: row.action,
     entityType: row.entity_type,
-    entityId: row.entity_id,
+    // A search row names every patient it listed; in one patient's trail it is about that patient,
+    // and the others it listed are not the reader's business.
+    entityId: row.entity_id ?? subject.entityId,
     actorUserId: row.actor_user_id,
     actorName: row.actor_name,
     actorRole: row.actor_role,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { errorResponses, OrgParams } from '../../shared/http-schemas';
+import type { AccountMail } from '../auth/account-mail';
 import {
   NewPatientBody,
   NewTreatmentBody,
@@ -25,7 +26,9 @@ import {
   updatePatient,
 } from './patients.service';
 
-export const patientsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+const SelfRegistrationAnswerBody = Type.Object({ status: Type.Literal('check_email'), message: Type.String() });
+
+export const patientsRoutes: FastifyPluginAsyncTypebox<{ accountMail: AccountMail }> = async (app, { accountMail }) => {
   app.post('/orgs/:orgId/patients', {
     config: { access: { permission: 'patient.create' } },
     schema: { tags: ['patients'], summary: 'Register a patient at the desk', params: OrgParams, body: NewPatientBody, response: { 201: PatientBody, ...errorResponses } },
@@ -37,13 +40,14 @@ export const patientsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['patients'],
       summary: "Sign up at a clinic's patient portal: creates the login and the patient record",
+      description: 'Answers 202 with the same body whether the email was new (the login works at once) or already had an account (its owner is emailed), so the answer reveals no account.',
       security: [],
       params: OrgParams,
       body: SelfRegistrationBody,
-      response: { 201: PatientBody, ...errorResponses },
+      response: { 202: SelfRegistrationAnswerBody, ...errorResponses },
     },
     handler: async (request, reply) =>
-      reply.status(201).send(await selfRegisterPatient(request.em, request.params.orgId, { requestId: request.id, ip: request.ip }, request.body)),
+      reply.status(202).send(await selfRegisterPatient(request.em, request.params.orgId, { requestId: request.id, ip: request.ip }, request.body, accountMail)),
   });
 
   app.get('/orgs/:orgId/patients', {

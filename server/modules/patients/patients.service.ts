@@ -1,10 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+import type { Static } from 'typebox';
 import { assignChanged } from '../../shared/assign-changed';
+import { cursorPart, decodeCursor, encodeCursor } from '../../shared/cursor';
 import { ConflictError, ForbiddenError, invalid, NotFoundError, ValidationError, type FieldError } from '../../shared/errors';
 import type { Caller, Scope } from '../../shared/scope';
 import { tenantFilter } from '../../db/orm';
 import { recordAudit } from '../audit/audit.service';
+import type { AccountMail } from '../auth/account-mail';
 import { normaliseEmail } from '../auth/auth.service';
 import { MembershipSchema } from '../auth/membership.entity';
 import { assertPasswordPolicy, hashPassword } from '../auth/password';
@@ -16,24 +20,17 @@ import { applyAppointmentEvent } from '../appointments/appointment-transitions';
 import { professionalOfUser, professionalsById } from '../professionals/professionals.service';
 import { VisitSchema } from '../visits/visit.entity';
 import { finalVisitStatuses } from '../visits/visit-statuses';
-import { PatientSchema, type Gender, type Patient } from './patient.entity';
+import { PatientSchema, type Patient } from './patient.entity';
+import type { NewPatientBody, NewTreatmentBody, PatientChangesBody, SelfRegistrationBody } from './patients.schemas';
 import { TreatmentRecordSchema, type TreatmentRecord } from './treatment-record.entity';
 import { ageOn, dateOfBirthProblem, formatRecordNumber, likeContaining, normalisePhone } from './patient-rules';
 
-export interface NewPatient {
-  fullName: string;
-  dateOfBirth: string;
-  gender: Gender;
-  phone: string;
-  email?: string | null;
-  address?: string | null;
-  medicalHistory?: string | null;
-  consentEmail?: boolean;
-  consentWhatsapp?: boolean;
-  hideOnPublicScreens?: boolean;
-}
-
-export type PatientChanges = Partial<NewPatient> & { version?: number };
+export type NewPatient = Static<typeof NewPatientBody>;
+export type PatientChanges = Static<typeof PatientChangesBody>;
+/** The record's own fields as a body may give them: never its org, number, login, version or deletion mark. */
+type PatientFields = Partial<NewPatient>;
+/** The record's fields of `T`, and nothing else `T` carries (a password, a version). */
+type OwnFields<T> = { [K in keyof PatientFields & keyof T]: T[K] };
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -51,39 +48,62 @@ export async function registerPatient({ em, caller }: Scope, input: NewPatient) 
   });
 }
 
-export interface SelfRegistration extends Omit<NewPatient, 'medicalHistory' | 'email'> {
-  email: string;
-  password: string;
-}
+export type SelfRegistration = Static<typeof SelfRegistrationBody>;
+
+/**
+ * What self-registration answers, whether the address was new or already had an account: the
+ * answer must not tell a stranger which addresses have accounts (staff of any org included). A new
+ * address gets its login at once, so the patient can sign in straight away; the owner of a taken
+ * one is told by email instead.
+ */
+export const selfRegistrationAnswer = {
+  status: 'check_email',
+  message:
+    'Thank you. If this email address was new to Cuspid, your patient account is ready: sign in with it and your password. If it already had a Cuspid account, we have emailed that address to say what to do next.',
+} as const;
 
 /**
  * A patient signs up at a clinic's portal: a login (user + patient membership) and the record, in
  * one transaction. Public, so the clinic is checked here: it must exist, be a clinic and be active.
+ * An address that already has an account gets `registrationAttempt` mail after the request, and the
+ * caller the same answer; the password is hashed either way, so the time taken does not tell either.
  */
-export async function selfRegisterPatient(em: EntityManager, orgId: string, request: { requestId: string; ip: string }, input: SelfRegistration) {
-  assertPasswordPolicy(input.password);
+export async function selfRegisterPatient(
+  em: EntityManager,
+  orgId: string,
+  request: { requestId: string; ip: string },
+  input: SelfRegistration,
+  mail: Pick<AccountMail, 'registrationAttempt'>,
+): Promise<typeof selfRegistrationAnswer> {
   const email = normaliseEmail(input.email);
   if (!uuidPattern.test(orgId)) throw new NotFoundError('Clinic');
   const org = await em.findOne(OrgSchema, { id: orgId });
   if (!org || org.kind !== 'clinic' || !org.active) throw new NotFoundError('Clinic');
+  assertPasswordPolicy(input.password, 'password', [email, input.fullName, org.name]);
   const fields = cleanPatientFields({ ...input, medicalHistory: null }, org.timeZone);
   // No membership bound the tenant filter for this public route; the checked clinic does.
   em.setFilterParams(tenantFilter, { orgId });
   const passwordHash = await hashPassword(input.password);
-  return em.transactional(async (tx) => {
-    if (await tx.findOne(UserSchema, { email })) {
-      throw new ConflictError('email_taken', 'An account with this email already exists; sign in instead');
-    }
-    // TODO(auth module): creating logins belongs to auth/orgs; move behind a service function there.
-    const user = tx.create(UserSchema, { email, name: fields.fullName, passwordHash });
-    const membership = tx.create(MembershipSchema, { orgId, userId: user.id, role: 'patient' });
-    const patient = await createPatientRow(tx, orgId, { ...fields, email }, user.id);
-    const caller: Caller = { userId: user.id, orgId, role: 'patient', timeZone: org.timeZone, requestId: request.requestId, ip: request.ip };
-    recordAudit(tx, caller, { action: 'patient.selfRegister', entityType: 'Patient', entityId: patient.id, changedFields: providedFields(fields) });
-    recordAudit(tx, caller, { action: 'membership.create', entityType: 'Membership', entityId: membership.id, changedFields: ['role'] });
-    await tx.flush();
-    return publicPatient(patient, org.timeZone);
-  });
+  const registered = await em
+    .transactional(async (tx) => {
+      if (await tx.findOne(UserSchema, { email })) return false;
+      // TODO(auth module): creating logins belongs to auth/orgs; move behind a service function there.
+      const user = tx.create(UserSchema, { email, name: fields.fullName, passwordHash });
+      const membership = tx.create(MembershipSchema, { orgId, userId: user.id, role: 'patient' });
+      const patient = await createPatientRow(tx, orgId, { ...fields, email }, user.id);
+      const caller: Caller = { userId: user.id, orgId, role: 'patient', timeZone: org.timeZone, requestId: request.requestId, ip: request.ip };
+      recordAudit(tx, caller, { action: 'patient.selfRegister', entityType: 'Patient', entityId: patient.id, changedFields: providedFields(fields) });
+      recordAudit(tx, caller, { action: 'membership.create', entityType: 'Membership', entityId: membership.id, changedFields: ['role'] });
+      await tx.flush();
+      return true;
+    })
+    // Two sign-ups with one new address at once: the second loses on the unique email, and is taken.
+    .catch(async (error: unknown) => {
+      if (error instanceof UniqueConstraintViolationException && (await em.fork().findOne(UserSchema, { email }))) return false;
+      throw error;
+    });
+  if (!registered) mail.registrationAttempt(email, org.name);
+  return selfRegistrationAnswer;
 }
 
 /** A profile with appointment history, visits and the treatment timeline; staff reads are audited. */
@@ -133,8 +153,8 @@ export async function updatePatient({ em, caller }: Scope, patientId: string, ch
     const locked = Object.keys(changes).filter((key) => changes[key as keyof PatientChanges] !== undefined && !selfEditable.has(key));
     if (locked.length) throw new ForbiddenError(`Only the clinic may change ${locked.join(', ')}`);
   }
-  const { version, ...rest } = changes;
-  const fields = cleanPatientFields(rest, caller.timeZone, true);
+  const { version } = changes;
+  const fields = cleanPatientFields(changes, caller.timeZone, true);
   return em.transactional(async (tx) => {
     const patient = await requireVisiblePatient(tx, caller, patientId);
     if (version !== undefined && version !== patient.version) {
@@ -189,7 +209,8 @@ export interface PatientSearch {
 /**
  * Search by part of the name, phone or record number, filtered by a visit day, a doctor (visits or
  * appointments with them) or a treatment (appointments). Sorted by name; pages by number or by an
- * opaque cursor (the last row's id, so no name ever travels in a URL), with the total.
+ * opaque cursor (the last row's id, so no name ever travels in a URL), with the total. Each answer
+ * is audited as a read of the patients it lists.
  */
 export async function searchPatients({ em, caller }: Scope, query: PatientSearch) {
   const where: Record<string, unknown>[] = [{ deletedAt: null }];
@@ -219,7 +240,8 @@ export async function searchPatients({ em, caller }: Scope, query: PatientSearch
   let pageWhere = filter;
   let offset = 0;
   if (query.cursor) {
-    const after = await em.findOne(PatientSchema, { id: decodeCursor(query.cursor) });
+    const [afterId] = decodeCursor(query.cursor, [cursorPart.id]);
+    const after = await em.findOne(PatientSchema, { id: afterId });
     if (!after) throw invalid('query.cursor', 'is not a cursor this API gave');
     pageWhere = { $and: [...where, { $or: [{ fullName: { $gt: after.fullName } }, { fullName: after.fullName, id: { $gt: after.id } }] }] };
   } else if (query.page) {
@@ -227,22 +249,22 @@ export async function searchPatients({ em, caller }: Scope, query: PatientSearch
   }
   const rows = await em.find(PatientSchema, pageWhere, { orderBy: [{ fullName: 'asc' }, { id: 'asc' }], limit: pageSize + 1, offset });
   const items = rows.slice(0, pageSize);
+  // Who saw whose name: one row per answer, naming every patient listed (none listed, none seen).
+  if (items.length) {
+    recordAudit(em, caller, { action: 'patient.search', entityType: 'Patient', entityId: null, entityIds: items.map((patient) => patient.id), changedFields: [...searchSummaryFields] });
+    await em.flush();
+  }
   const today = clinicDay(new Date(), caller.timeZone);
   return {
     items: items.map((p) => summaryOf(p, today)),
     total,
     page: query.cursor ? null : (query.page ?? 1),
     pageSize,
-    nextCursor: rows.length > pageSize ? Buffer.from(items.at(-1)!.id).toString('base64url') : null,
+    nextCursor: rows.length > pageSize ? encodeCursor(items.at(-1)!.id) : null,
   };
 }
 
-export interface NewTreatment {
-  diagnosis: string;
-  notes?: string;
-  visitId?: string;
-  appointmentId?: string;
-}
+export type NewTreatment = Static<typeof NewTreatmentBody>;
 
 /** A doctor adds to the timeline of a patient assigned to them; a linked visit or appointment must be this patient's. */
 export async function addTreatment({ em, caller }: Scope, patientId: string, input: NewTreatment) {
@@ -359,6 +381,9 @@ export function publicPatient(patient: Patient, timeZone: string) {
   };
 }
 
+/** What a search shows of each patient it lists (the age comes from the date of birth). */
+const searchSummaryFields = ['recordNumber', 'fullName', 'dateOfBirth', 'gender', 'phone'] as const;
+
 function summaryOf(patient: Patient, today: string) {
   return {
     id: patient.id,
@@ -419,10 +444,24 @@ async function nextRecordNumber(em: EntityManager, orgId: string): Promise<numbe
   return row.last_number;
 }
 
-/** Trims text, normalises the phone to E.164 and checks the date of birth; 400 naming every bad field. */
-function cleanPatientFields<T extends Partial<NewPatient>>(input: T, timeZone: string, partial = false): T {
+/**
+ * The record's own fields out of `input`, named one by one so nothing else a caller passes can reach
+ * the row: text trimmed, the phone in E.164, the date of birth checked; 400 naming every bad field.
+ */
+function cleanPatientFields<T extends PatientFields>(input: T, timeZone: string, partial = false): OwnFields<T> {
   const problems: FieldError[] = [];
-  const out = { ...input };
+  const out: PatientFields = {
+    fullName: input.fullName,
+    dateOfBirth: input.dateOfBirth,
+    gender: input.gender,
+    phone: input.phone,
+    email: input.email,
+    address: input.address,
+    medicalHistory: input.medicalHistory,
+    consentEmail: input.consentEmail,
+    consentWhatsapp: input.consentWhatsapp,
+    hideOnPublicScreens: input.hideOnPublicScreens,
+  };
   if (input.fullName !== undefined) {
     out.fullName = input.fullName.trim().replace(/\s+/g, ' ');
     if (!out.fullName) problems.push({ field: 'fullName', message: 'must not be blank' });
@@ -444,12 +483,12 @@ function cleanPatientFields<T extends Partial<NewPatient>>(input: T, timeZone: s
     for (const key of ['fullName', 'phone', 'dateOfBirth', 'gender'] as const) if (!input[key]) problems.push({ field: key, message: 'is required' });
   }
   if (problems.length) throw new ValidationError(problems);
-  return out;
+  return out as OwnFields<T>;
 }
 
 function providedFields(input: object): string[] {
   return Object.entries(input)
-    .filter(([key, value]) => value !== undefined && value !== null && key !== 'password')
+    .filter(([, value]) => value !== undefined && value !== null)
     .map(([key]) => key);
 }
 
@@ -467,12 +506,6 @@ async function userNames(em: EntityManager, ids: string[]): Promise<Map<string, 
   if (!unique.length) return new Map();
   const users = await em.find(UserSchema, { id: { $in: unique } });
   return new Map(users.map((u) => [u.id, u.name]));
-}
-
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString();
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw invalid('query.cursor', 'is not a cursor this API gave');
-  return id;
 }
 
 function actorOf(caller: Caller) {

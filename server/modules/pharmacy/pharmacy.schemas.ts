@@ -2,12 +2,17 @@ import { Type } from 'typebox';
 import { Uuid } from '../../shared/http-schemas';
 import { PrescriptionItemBody } from '../visits/visits.schemas';
 
+/**
+ * What the pharmacy needs to hand medicines to the right person: who they are and the active items.
+ * Never vitals, history or consultation notes.
+ */
 export const PharmacyEntryBody = Type.Object({
   visitId: Uuid,
   ticketNumber: Type.String(),
   patientId: Uuid,
   patientName: Type.String(),
   recordNumber: Type.String(),
+  dateOfBirth: Type.String({ format: 'date', description: 'To check who is collecting: name, record number and date of birth' }),
   professionalName: Type.String(),
   status: Type.String(),
   printedAt: Type.Union([Type.String(), Type.Null()]),

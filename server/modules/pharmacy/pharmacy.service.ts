@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Static } from 'typebox';
 import { allowedEvents } from '../../../workflows/attempt';
 import { visitMachine } from '../../../workflows/visit.machine';
 import { ConflictError, NotFoundError } from '../../shared/errors';
@@ -12,6 +13,7 @@ import { auditRead, ownPatient } from '../patients/patients.service';
 import { prescriptionOf, prescriptionsOf } from '../prescriptions/prescriptions.service';
 import { professionalsById, requireProfessional } from '../professionals/professionals.service';
 import { VisitSchema, type Visit } from '../visits/visit.entity';
+import type { VersionBody } from '../visits/visits.schemas';
 import { requireVisit, visitView } from '../visits/visit-access';
 import { afterConsultationStatuses } from '../visits/visit-statuses';
 import { applyVisitEvent, persistedVisit } from '../visits/visit-transitions';
@@ -35,6 +37,7 @@ export async function pharmacyQueue({ em, caller }: Scope) {
       patientId: patient.id,
       patientName: patient.fullName,
       recordNumber: patient.recordNumber,
+      dateOfBirth: patient.dateOfBirth,
       professionalName: professionals.get(visit.professionalId)?.displayName ?? '',
       status: visit.status,
       printedAt: visit.context.printedAt,
@@ -46,7 +49,7 @@ export async function pharmacyQueue({ em, caller }: Scope) {
 }
 
 /** Marks the prescription printed (visit.print) and opens this session's dispense record. */
-export async function printPrescription({ em, caller }: Scope, visitId: string, input: { version?: number }) {
+export async function printPrescription({ em, caller }: Scope, visitId: string, input: Static<typeof VersionBody>) {
   return em.transactional(async (tx) => {
     const visit = await requireVisit(tx, visitId, { lock: true });
     const now = new Date();
@@ -67,7 +70,7 @@ export async function printPrescription({ em, caller }: Scope, visitId: string, 
 }
 
 /** Hands the medicines over (visit.dispense): only a printed prescription can be dispensed. */
-export async function dispensePrescription({ em, caller }: Scope, visitId: string, input: { version?: number }) {
+export async function dispensePrescription({ em, caller }: Scope, visitId: string, input: Static<typeof VersionBody>) {
   return em.transactional(async (tx) => {
     const visit = await requireVisit(tx, visitId, { lock: true });
     const now = new Date();

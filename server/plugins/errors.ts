@@ -44,6 +44,11 @@ function isUnavailable(error: unknown): boolean {
   return typeof message === 'string' && lostConnection.test(message.slice(message.lastIndexOf(' - ') + 1));
 }
 
+/** busboy's plain Error (no code) for a multipart body that ends before its closing boundary. */
+function isTruncatedMultipart(error: unknown): boolean {
+  return Object.getPrototypeOf(error) === Error.prototype && /unexpected end of multipart data/i.test((error as Error).message);
+}
+
 /** ioredis gave up on a command: Redis (login throttling, job queues) is down or unreachable. */
 function isRedisUnavailable(error: unknown): boolean {
   const { name, message } = error as { name?: string; message?: unknown };
@@ -63,6 +68,13 @@ export const errorsPlugin = fp<{ spaFallback: boolean }>(
           error: 'validation_failed',
           message: `Invalid ${fields.map((f) => f.field).join(', ')}`,
           fields,
+        });
+      }
+      if (isTruncatedMultipart(error)) {
+        return reply.status(400).send({
+          error: 'validation_failed',
+          message: 'Invalid (root)',
+          fields: [{ field: '(root)', message: 'ends before its closing multipart boundary: the upload was cut short' }],
         });
       }
       if (error instanceof DomainError) {

@@ -2,18 +2,19 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
 import { seedOrg, tokensFor } from '../helpers/factories';
+import { installWriteCounter, type WriteCounter } from '../helpers/write-counter';
 
 /**
  * Drives every route of the OpenAPI document with malformed input: broken JSON, wrong types, huge
  * strings, unicode, negative numbers, path traversal and SQL-looking text. Nothing may answer 500,
- * and nothing refused may write: a statement-level trigger on every table of this file's own
- * database counts committed writes in a row of its own (transactional, so a rolled-back attempt
- * leaves the count alone, and other test files' databases cannot touch it).
+ * and nothing refused may write (the write counter's statement-level triggers see every committed
+ * write to this file's own database).
  */
 let t: TestApp;
 let call: Call;
 let tokens: { lab: string; clinic: string; platform: string };
 let orgIds: { lab: string; clinic: string };
+let counter: WriteCounter;
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -23,20 +24,8 @@ beforeAll(async () => {
   const platform = await seedOrg(t.orm, 'platform', ['super_admin']);
   tokens = { lab: (await tokensFor(call, lab)).org_admin, clinic: (await tokensFor(call, clinic)).org_admin, platform: (await tokensFor(call, platform)).super_admin };
   orgIds = { lab: lab.orgId, clinic: clinic.orgId };
-  await countWrites();
+  counter = await installWriteCounter(t.orm);
 });
-
-async function countWrites(): Promise<void> {
-  const connection = t.orm.em.getConnection();
-  await connection.execute('create table fuzz_writes (n bigint not null)');
-  await connection.execute('insert into fuzz_writes values (0)');
-  await connection.execute(`create function fuzz_count_write() returns trigger language plpgsql as $$
-    begin update fuzz_writes set n = n + 1; return null; end $$`);
-  const tables = await connection.execute<{ tablename: string }[]>("select tablename from pg_tables where schemaname = 'public' and tablename <> 'fuzz_writes'");
-  for (const { tablename } of tables) {
-    await connection.execute(`create trigger fuzz_count after insert or update or delete on "${tablename}" for each statement execute function fuzz_count_write()`);
-  }
-}
 afterAll(() => t.close());
 
 const hostile = [
@@ -90,17 +79,12 @@ async function operations(): Promise<Operation[]> {
   return found;
 }
 
-async function writes(): Promise<number> {
-  const [row] = await t.orm.em.getConnection().execute<{ n: string }[]>('select n from fuzz_writes');
-  return Number(row!.n);
-}
-
 describe('fuzzing every route', () => {
   it('can see a write happen (the probe the fuzz pass relies on)', async () => {
-    const before = await writes();
+    const before = await counter.read();
     const response = await call({ method: 'PATCH', url: `/api/v1/orgs/${orgIds.lab}`, token: tokens.lab, payload: { name: 'Renamed lab' } });
     expect(response.statusCode).toBe(200);
-    expect(await writes()).toBeGreaterThan(before);
+    expect(await counter.writtenSince(before)).toContain('orgs');
   });
 
   it('never answers 500 and never writes on refused input', async () => {
@@ -128,7 +112,7 @@ describe('fuzzing every route', () => {
         const url = op.path
           .replace('{orgId}', org === 'platform' ? orgIds.lab : orgIds[org])
           .replace(/\{(\w+)\}/g, () => encodeURIComponent(sample.param));
-        const before = await writes();
+        const before = await counter.read();
         const response = await call({
           method: op.method as 'GET',
           url,
@@ -137,9 +121,9 @@ describe('fuzzing every route', () => {
           ...(op.method === 'GET' || op.method === 'DELETE' ? {} : { payload: sample.body, headers: { 'content-type': op.multipart ? 'multipart/form-data; boundary=x' : 'application/json' } }),
         });
         tried++;
-        const after = await writes();
+        const written = await counter.writtenSince(before);
         if (response.statusCode >= 500) failures.push(`${op.method} ${url.slice(0, 120)} -> ${response.statusCode} ${response.body.slice(0, 200)}`);
-        else if (response.statusCode >= 400 && before !== after) failures.push(`${op.method} ${url.slice(0, 120)} -> ${response.statusCode} but wrote`);
+        else if (response.statusCode >= 400 && written.length) failures.push(`${op.method} ${url.slice(0, 120)} -> ${response.statusCode} but wrote ${written.join(', ')}`);
       }
     }
     console.info(`fuzz: ${tried} requests over ${ops.length} operations, ${failures.length} failures`);

@@ -300,4 +300,19 @@ describe('sessions of screens', () => {
     expect(page.events.at(-1)).toMatchObject({ type: statusUpdated, payload: { status: 'cancelled' } });
     expect(await refusal(urlA, { statusToken: visit.statusToken })).toBe('unauthorized');
   });
+
+  it('end for the screens of a clinic the platform turns off, which then cannot connect', async () => {
+    const closing = await seedOrg(t.orm, 'clinic', ['org_admin']);
+    const closingAdmin = (await login(call, closing.members.org_admin.email)).accessToken;
+    const display = await ok(call({ method: 'POST', url: `/api/v1/orgs/${closing.orgId}/displays`, token: closingAdmin, payload: { name: 'Front room' } }), 201);
+    const screen = await connect(urlA, { displayToken: display.token });
+    expect((await subscribe(screen, { kind: 'display' })).ok).toBe(true);
+    const platform = await seedOrg(t.orm, 'platform', ['super_admin']);
+    const operator = (await login(call, platform.members.super_admin.email)).accessToken;
+
+    await ok(call({ method: 'PATCH', url: `/api/v1/platform/orgs/${closing.orgId}`, token: operator, payload: { active: false } }));
+
+    expect(await screen.gone).toBe('io server disconnect');
+    expect(await refusal(urlA, { displayToken: display.token })).toBe('unauthorized');
+  });
 });

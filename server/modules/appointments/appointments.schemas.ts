@@ -27,17 +27,20 @@ export const AppointmentBody = Type.Object({
   allowed: Type.Array(Type.String(), { description: 'Events the caller may send now' }),
 });
 
-export const NewAppointmentBody = Type.Object({
-  patientId: Type.Optional(Uuid),
-  professionalId: Uuid,
-  treatment: Text(200),
-  startsAt: Instant,
-  durationMinutes: Type.Optional(Duration),
-});
+export const NewAppointmentBody = Type.Object(
+  {
+    patientId: Type.Optional(Uuid),
+    professionalId: Uuid,
+    treatment: Text(200),
+    startsAt: Instant,
+    durationMinutes: Type.Optional(Duration),
+  },
+  { additionalProperties: false },
+);
 
-export const RescheduleBody = Type.Object({ startsAt: Instant, durationMinutes: Type.Optional(Duration), version: Version });
-export const CancelBody = Type.Object({ reason: Type.Optional(Text(500, { minLength: 0 })), version: Version });
-export const VersionBody = Type.Object({ version: Version });
+export const RescheduleBody = Type.Object({ startsAt: Instant, durationMinutes: Type.Optional(Duration), version: Version }, { additionalProperties: false });
+export const CancelBody = Type.Object({ reason: Type.Optional(Text(500, { minLength: 0 })), version: Version }, { additionalProperties: false });
+export const VersionBody = Type.Object({ version: Version }, { additionalProperties: false });
 
 export const AppointmentListQuery = Type.Object({
   patientId: Type.Optional(Uuid),

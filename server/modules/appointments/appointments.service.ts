@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Static } from 'typebox';
 import { allowedEvents, initial } from '../../../workflows/attempt';
 import { appointmentMachine, type AppointmentEvent } from '../../../workflows/appointment.machine';
 import { ConflictError, invalid, NotFoundError } from '../../shared/errors';
@@ -10,6 +11,7 @@ import type { ProfessionalProfile } from '../professionals/professional-profile.
 import { professionalOfUser, professionalsById, requireActiveProfessional, requireProfessional } from '../professionals/professionals.service';
 import { VisitSchema } from '../visits/visit.entity';
 import { afterConsultationStatuses } from '../visits/visit-statuses';
+import type { CancelBody, NewAppointmentBody, RescheduleBody, VersionBody } from './appointments.schemas';
 import { AppointmentSchema, bookedStatuses, noDoubleBookingConstraint, type Appointment } from './appointment.entity';
 import { announceAppointment, applyAppointmentEvent, persistedAppointment } from './appointment-transitions';
 import { clinicDay, dayBounds, freeSlots, slotMinutes } from './clinic-calendar';
@@ -17,13 +19,7 @@ import { clinicDay, dayBounds, freeSlots, slotMinutes } from './clinic-calendar'
 const minute = 60_000;
 const defaultDuration = 30;
 
-export interface NewAppointment {
-  patientId?: string;
-  professionalId: string;
-  treatment: string;
-  startsAt: string;
-  durationMinutes?: number;
-}
+export type NewAppointment = Static<typeof NewAppointmentBody>;
 
 /**
  * Books a slot. The desk books for any patient; a patient books for themselves, in the future. A
@@ -66,7 +62,7 @@ export async function bookAppointment({ em, caller }: Scope, input: NewAppointme
 }
 
 /** Moves an appointment through appointmentMachine; still no double booking. */
-export async function rescheduleAppointment({ em, caller }: Scope, appointmentId: string, input: { startsAt: string; durationMinutes?: number; version?: number }) {
+export async function rescheduleAppointment({ em, caller }: Scope, appointmentId: string, input: Static<typeof RescheduleBody>) {
   const startsAt = new Date(input.startsAt);
   if (caller.role === 'patient' && startsAt.getTime() <= Date.now()) throw invalid('startsAt', 'must be in the future');
   return translateDoubleBooking(() =>
@@ -89,16 +85,16 @@ export async function rescheduleAppointment({ em, caller }: Scope, appointmentId
   );
 }
 
-export async function cancelAppointment({ em, caller }: Scope, appointmentId: string, input: { reason?: string; version?: number }) {
+export async function cancelAppointment({ em, caller }: Scope, appointmentId: string, input: Static<typeof CancelBody>) {
   return transition({ em, caller }, appointmentId, input.version, { type: 'appointment.cancel', actor: actorOf(caller), at: new Date().toISOString(), reason: input.reason }, ['cancelReason']);
 }
 
-export async function markAppointmentNoShow({ em, caller }: Scope, appointmentId: string, input: { version?: number }) {
+export async function markAppointmentNoShow({ em, caller }: Scope, appointmentId: string, input: Static<typeof VersionBody>) {
   return transition({ em, caller }, appointmentId, input.version, { type: 'appointment.noShow', actor: actorOf(caller) });
 }
 
 /** Ends an appointment once its visit's consultation is done (the machine allows it from checked in). */
-export async function finishAppointment({ em, caller }: Scope, appointmentId: string, input: { version?: number }) {
+export async function finishAppointment({ em, caller }: Scope, appointmentId: string, input: Static<typeof VersionBody>) {
   return em.transactional(async (tx) => {
     const appointment = await requireVisibleAppointment(tx, caller, appointmentId);
     const visit = await tx.findOne(VisitSchema, { appointmentId: appointment.id });

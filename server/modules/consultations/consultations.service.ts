@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Static } from 'typebox';
 import { allowedEvents } from '../../../workflows/attempt';
 import { visitMachine } from '../../../workflows/visit.machine';
 import { ConflictError } from '../../shared/errors';
@@ -8,6 +9,7 @@ import { countActiveItems } from '../prescriptions/prescriptions.service';
 import { requireOwnVisit, visitView } from '../visits/visit-access';
 import { applyVisitEvent, assertVisitVersion, persistedVisit } from '../visits/visit-transitions';
 import { assertDoctorFree, lockDoctorRoom } from '../visits/visit-rules';
+import type { VersionBody } from '../visits/visits.schemas';
 import { ConsultationSessionSchema, type ConsultationSession } from './consultation-session.entity';
 
 /**
@@ -15,7 +17,7 @@ import { ConsultationSessionSchema, type ConsultationSession } from './consultat
  * after the visit's earlier ones. A visit past its validity refuses new sessions (409), and so does
  * a doctor still in consultation with another patient (409 `consultation_open`).
  */
-export async function startConsultation({ em, caller }: Scope, visitId: string, input: { version?: number }) {
+export async function startConsultation({ em, caller }: Scope, visitId: string, input: Static<typeof VersionBody>) {
   return em.transactional(async (tx) => {
     // The doctor's lock before the visit's row, in the same order as callNext.
     await lockDoctorRoom(tx, caller.orgId, caller.userId);
@@ -44,7 +46,7 @@ export async function startConsultation({ em, caller }: Scope, visitId: string, 
 }
 
 /** Closes the open session; the visit goes to the pharmacy if the prescription has active items. */
-export async function completeConsultation({ em, caller }: Scope, visitId: string, input: { version?: number }) {
+export async function completeConsultation({ em, caller }: Scope, visitId: string, input: Static<typeof VersionBody>) {
   return em.transactional(async (tx) => {
     const visit = await requireOwnVisit(tx, caller, visitId, { lock: true });
     assertVisitVersion(visit, input.version);

@@ -7,6 +7,7 @@ import type { Scope } from '../../shared/scope';
 import { recordAudit } from '../audit/audit.service';
 import { endSockets } from '../realtime/outbox';
 import { socketRooms } from '../realtime/rooms';
+import { OrgSchema } from '../orgs/org.entity';
 import { DisplaySchema, type Display } from './display.entity';
 import type { DisplayChangesBody, NewDisplayBody } from './displays.schemas';
 
@@ -71,7 +72,9 @@ export async function rotateDisplayToken({ em, caller }: Scope, displayId: strin
 /** The active display a token belongs to, across orgs (the token is the only credential a screen has). */
 export async function displayForToken(em: EntityManager, token: string): Promise<Display | null> {
   if (!token.startsWith('dsp_') || token.length > 100) return null;
-  return em.findOne(DisplaySchema, { tokenHash: displayTokenHash(token), active: true }, { filters: { tenant: false } });
+  const display = await em.findOne(DisplaySchema, { tokenHash: displayTokenHash(token), active: true }, { filters: { tenant: false } });
+  // A clinic the platform turned off shows nothing, not even on its waiting-room screens.
+  return display && (await em.count(OrgSchema, { id: display.orgId, active: true })) ? display : null;
 }
 
 async function findDisplay(em: EntityManager, displayId: string): Promise<Display> {

@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Static } from 'typebox';
 import { randomUUID } from 'node:crypto';
 import { attempt } from '../../../workflows/attempt';
-import { caseMachine, caseStatuses, statusOf, type CaseEvent, type CaseEventType, type RemakeReason } from '../../../workflows/case.machine';
+import { caseMachine, caseStatuses, statusOf, type CaseEvent } from '../../../workflows/case.machine';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../shared/errors';
 import type { Caller, Scope } from '../../shared/scope';
 import { UserSchema } from '../auth/user.entity';
@@ -10,17 +11,10 @@ import { actorOf, assignState, persistedCase } from './case-state';
 import type { LabCase } from './lab-case.entity';
 import { caseChangedEvent, caseWireEvents } from './lab-cases.events';
 import { activeMember, caseDetail, findCase, staleVersion } from './lab-cases.service';
+import type { CaseEventBody } from './lab-cases.schemas';
 
 /** A request to move a case: the machine event without its sender and time, plus the version the sender saw. */
-export interface CaseCommand {
-  type: CaseEventType;
-  version: number;
-  designerId?: string;
-  notes?: string;
-  outsourcedTo?: string;
-  reason?: RemakeReason;
-  details?: string;
-}
+export type CaseCommand = Static<typeof CaseEventBody>;
 
 const stateLabel = (value: string) => {
   const column = caseStatuses.find((c) => c.status === statusOf(value))!;

@@ -95,7 +95,7 @@ export const CaseChangesBody = Type.Object(
     notes: Type.Optional(Nullable(Text(10_000))),
     dueDate: Type.Optional(DateOnly),
   },
-  // Unknown fields (status, redoCount...) are dropped, never written: only the workflow moves a case.
+  // Unknown fields (status, redoCount...) are refused: only the workflow moves a case.
   { minProperties: 2, additionalProperties: false },
 );
 

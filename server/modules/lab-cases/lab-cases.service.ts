@@ -1,9 +1,11 @@
 import { LockMode, raw, type EntityDictionary, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DateTime } from 'luxon';
+import type { Static } from 'typebox';
 import { caseStatuses, type CaseStatus } from '../../../workflows/case.machine';
-import { defaultShade, shadeProblem, toothProblems, type ShadeSystem } from '../../../workflows/dental-notation';
+import { defaultShade, shadeProblem, toothProblems } from '../../../workflows/dental-notation';
 import type { Role } from '../../../workflows/roles';
+import { cursorPart, decodeCursor, encodeCursor } from '../../shared/cursor';
 import { ConflictError, NotFoundError, ValidationError, invalid, type FieldError } from '../../shared/errors';
 import type { Caller, Scope } from '../../shared/scope';
 import { recordAudit } from '../audit/audit.service';
@@ -12,8 +14,9 @@ import { OrgSchema } from '../orgs/org.entity';
 import { CaseAttachmentSchema } from './case-attachment.entity';
 import { allowedFor, persistedCase } from './case-state';
 import { removeStoredFiles, type AttachmentStorage } from './attachment-storage';
-import { caseSearchText, LabCaseSchema, type DentistryType, type LabCase } from './lab-case.entity';
+import { caseSearchText, LabCaseSchema, type LabCase } from './lab-case.entity';
 import { caseWireEvents, emitCaseChanged } from './lab-cases.events';
+import type { CaseChangesBody, NewCaseBody } from './lab-cases.schemas';
 
 /** The lab's calendar day in its time zone, as 'YYYY-MM-DD': due dates and risk are judged against it. */
 export function localToday(timeZone: string, now = new Date()): string {
@@ -115,22 +118,7 @@ const trimmed = (text: string | null | undefined): string | null | undefined =>
 // ---------------------------------------------------------------------------------------------
 // Create
 
-export interface NewCase {
-  /** Blank or absent: the lab's next CASE-number. */
-  caseNumber?: string;
-  patientName: string;
-  accountNumber?: string | null;
-  dentistName?: string | null;
-  dentistUserId?: string | null;
-  dentistryType?: DentistryType;
-  toothNumbers?: string[];
-  shadeSystem?: ShadeSystem;
-  shade?: string;
-  material: string;
-  caseType: string;
-  notes?: string | null;
-  dueDate: string;
-}
+export type NewCase = Static<typeof NewCaseBody>;
 
 /**
  * Registers a case in the caller's lab, as New. Checks every field at once (tooth numbers in the
@@ -235,21 +223,7 @@ export async function claimCaseNumber(tx: EntityManager, orgId: string, given: s
 // ---------------------------------------------------------------------------------------------
 // Update and delete
 
-export interface CaseChanges {
-  version: number;
-  patientName?: string;
-  accountNumber?: string | null;
-  dentistName?: string | null;
-  dentistUserId?: string | null;
-  dentistryType?: DentistryType;
-  toothNumbers?: string[];
-  shadeSystem?: ShadeSystem;
-  shade?: string;
-  material?: string;
-  caseType?: string;
-  notes?: string | null;
-  dueDate?: string;
-}
+export type CaseChanges = Static<typeof CaseChangesBody>;
 
 /** Edits the descriptive fields of a case (never its workflow state), if the caller saw its latest version. */
 export async function updateCase({ em, caller }: Scope, caseId: string, changes: CaseChanges) {
@@ -257,7 +231,7 @@ export async function updateCase({ em, caller }: Scope, caseId: string, changes:
     const labCase = await findCase(tx, caller, caseId);
     if (labCase.version !== changes.version) throw staleVersion(labCase.version);
     const { version: _version, ...edits } = changes;
-    // Unknown fields (status, redoCount...) were dropped by the schema; a body left with nothing is a mistake to name.
+    // The schema refuses unknown fields (status, redoCount...); a change naming no editable field is a mistake to name.
     if (Object.values(edits).every((value) => value === undefined)) throw invalid('(root)', 'names no field that can be edited');
     const org = await tx.findOneOrFail(OrgSchema, { id: caller.orgId });
     const problems: FieldError[] = [];
@@ -375,25 +349,13 @@ export async function listCases({ em, caller }: Scope, query: CaseFilter & { lim
   const where = filterWhere(caller, query, localToday(caller.timeZone));
   const parts = [where];
   if (query.cursor) {
-    const [dueDate, id] = decodeCursor(query.cursor);
+    const [dueDate, id] = decodeCursor(query.cursor, [cursorPart.day, cursorPart.id]);
     parts.push({ $or: [{ dueDate: { $gt: dueDate } }, { dueDate, id: { $gt: id } }] } as FilterQuery<LabCase>);
   }
   const rows = await em.find(LabCaseSchema, { $and: parts } as FilterQuery<LabCase>, { orderBy: [...byDueDate], limit: query.limit + 1 });
   const items = rows.slice(0, query.limit);
   const last = items.at(-1);
   return { items: items.map(caseView), nextCursor: rows.length > query.limit && last ? encodeCursor(last.dueDate, last.id) : null };
-}
-
-function encodeCursor(dueDate: string, id: string): string {
-  return Buffer.from(`${dueDate}|${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  const [dueDate, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!dueDate || !/^\d{4}-\d{2}-\d{2}$/.test(dueDate) || !id || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw invalid('query.cursor', 'is not a cursor this API gave');
-  }
-  return [dueDate, id];
 }
 
 export async function getCase({ em, caller }: Scope, caseId: string) {

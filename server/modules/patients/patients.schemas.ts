@@ -48,20 +48,23 @@ const patientFields = {
   hideOnPublicScreens: Type.Optional(Type.Boolean()),
 };
 
-export const NewPatientBody = Type.Object(patientFields);
+export const NewPatientBody = Type.Object(patientFields, { additionalProperties: false });
 
-export const SelfRegistrationBody = Type.Object({
-  email: Email,
-  password: Type.String({ minLength: 1, maxLength: 200 }),
-  fullName: patientFields.fullName,
-  dateOfBirth: patientFields.dateOfBirth,
-  gender: patientFields.gender,
-  phone: patientFields.phone,
-  address: patientFields.address,
-  consentEmail: patientFields.consentEmail,
-  consentWhatsapp: patientFields.consentWhatsapp,
-  hideOnPublicScreens: patientFields.hideOnPublicScreens,
-});
+export const SelfRegistrationBody = Type.Object(
+  {
+    email: Email,
+    password: Type.String({ minLength: 1, maxLength: 200 }),
+    fullName: patientFields.fullName,
+    dateOfBirth: patientFields.dateOfBirth,
+    gender: patientFields.gender,
+    phone: patientFields.phone,
+    address: patientFields.address,
+    consentEmail: patientFields.consentEmail,
+    consentWhatsapp: patientFields.consentWhatsapp,
+    hideOnPublicScreens: patientFields.hideOnPublicScreens,
+  },
+  { additionalProperties: false },
+);
 
 export const PatientChangesBody = Type.Object(
   {
@@ -77,7 +80,7 @@ export const PatientChangesBody = Type.Object(
     hideOnPublicScreens: patientFields.hideOnPublicScreens,
     version: Type.Optional(Type.Integer({ minimum: 1, description: 'The version read; a stale one answers 409' })),
   },
-  { minProperties: 1 },
+  { minProperties: 1, additionalProperties: false },
 );
 
 export const PatientListQuery = Type.Object({
@@ -120,12 +123,15 @@ export const TreatmentBody = Type.Object({
   createdAt: Type.String(),
 });
 
-export const NewTreatmentBody = Type.Object({
-  diagnosis: Text(5000),
-  notes: Type.Optional(Text(20_000, { minLength: 0 })),
-  visitId: Type.Optional(Uuid),
-  appointmentId: Type.Optional(Uuid),
-});
+export const NewTreatmentBody = Type.Object(
+  {
+    diagnosis: Text(5000),
+    notes: Type.Optional(Text(20_000, { minLength: 0 })),
+    visitId: Type.Optional(Uuid),
+    appointmentId: Type.Optional(Uuid),
+  },
+  { additionalProperties: false },
+);
 
 export const ProfileBody = Type.Object({
   patient: PatientBody,

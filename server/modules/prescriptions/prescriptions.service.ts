@@ -1,17 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Static } from 'typebox';
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import type { Scope } from '../../shared/scope';
 import { recordAudit } from '../audit/audit.service';
 import { requireOpenSession } from '../consultations/consultations.service';
 import { requireOwnVisit } from '../visits/visit-access';
 import { PrescriptionItemSchema, PrescriptionSchema, type Prescription, type PrescriptionItem } from './prescription.entity';
+import type { NewItemBody } from './prescriptions.schemas';
 
-export interface NewItem {
-  medicine: string;
-  dosage: string;
-  frequency: string;
-  duration: string;
-}
+export type NewItem = Static<typeof NewItemBody>;
 
 /**
  * Adds a medicine during an open session of the visit, by the doctor who opened it. The visit's

@@ -18,14 +18,17 @@ export const ProfessionalBody = Type.Object({
 
 const TicketPrefix = Type.String({ pattern: '^[A-Za-z]$', description: 'One letter; tickets read A-014' });
 
-export const NewProfessionalBody = Type.Object({
-  membershipId: Uuid,
-  specialty: Text(100),
-  councilNumber: Text(40),
-  room: Text(60),
-  ticketPrefix: TicketPrefix,
-  displayName: Type.Optional(Text(200)),
-});
+export const NewProfessionalBody = Type.Object(
+  {
+    membershipId: Uuid,
+    specialty: Text(100),
+    councilNumber: Text(40),
+    room: Text(60),
+    ticketPrefix: TicketPrefix,
+    displayName: Type.Optional(Text(200)),
+  },
+  { additionalProperties: false },
+);
 
 export const ProfessionalChangesBody = Type.Object(
   {
@@ -36,7 +39,7 @@ export const ProfessionalChangesBody = Type.Object(
     displayName: Type.Optional(Text(200)),
     active: Type.Optional(Type.Boolean()),
   },
-  { minProperties: 1 },
+  { minProperties: 1, additionalProperties: false },
 );
 
 export const ProfessionalListQuery = Type.Object({ active: Type.Optional(Type.Boolean()) });

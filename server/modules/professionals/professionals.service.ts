@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Static } from 'typebox';
 import { assignChanged } from '../../shared/assign-changed';
 import { ConflictError, invalid, NotFoundError } from '../../shared/errors';
 import type { Scope } from '../../shared/scope';
@@ -6,15 +7,9 @@ import { recordAudit } from '../audit/audit.service';
 import { MembershipSchema } from '../auth/membership.entity';
 import { UserSchema } from '../auth/user.entity';
 import { ProfessionalProfileSchema, type ProfessionalProfile } from './professional-profile.entity';
+import type { NewProfessionalBody, ProfessionalChangesBody } from './professionals.schemas';
 
-export interface NewProfessional {
-  membershipId: string;
-  specialty: string;
-  councilNumber: string;
-  room: string;
-  ticketPrefix: string;
-  displayName?: string;
-}
+export type NewProfessional = Static<typeof NewProfessionalBody>;
 
 /** Publishes a doctor member as a bookable professional; the membership must be an active doctor of this clinic. */
 export async function createProfessional({ em, caller }: Scope, input: NewProfessional) {
@@ -47,7 +42,7 @@ export async function createProfessional({ em, caller }: Scope, input: NewProfes
   });
 }
 
-export type ProfessionalChanges = Partial<Pick<ProfessionalProfile, 'specialty' | 'councilNumber' | 'room' | 'ticketPrefix' | 'displayName' | 'active'>>;
+export type ProfessionalChanges = Static<typeof ProfessionalChangesBody>;
 
 export async function updateProfessional({ em, caller }: Scope, professionalId: string, changes: ProfessionalChanges) {
   return em.transactional(async (tx) => {

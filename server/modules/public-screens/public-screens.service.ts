@@ -209,5 +209,5 @@ export async function visitForStatusToken(em: EntityManager, token: string): Pro
   if (token.length < 20 || token.length > 100) return null;
   const visit = await em.findOne(VisitSchema, { statusToken: token }, { filters: { tenant: false } });
   if (!visit || !isOpenVisit(visit.status) || visit.expiresAt <= new Date()) return null;
-  return visit;
+  return (await em.count(OrgSchema, { id: visit.orgId, active: true })) ? visit : null;
 }

@@ -22,14 +22,17 @@ export const VitalsInput = Type.Object(
   { additionalProperties: false },
 );
 
-export const CheckInBody = Type.Object({
-  appointmentId: Type.Optional(Uuid),
-  patientId: Type.Optional(Uuid),
-  professionalId: Type.Optional(Uuid),
-  priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 1, description: '0 normal, 1 urgent' })),
-  validityDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 })),
-  vitals: VitalsInput,
-});
+export const CheckInBody = Type.Object(
+  {
+    appointmentId: Type.Optional(Uuid),
+    patientId: Type.Optional(Uuid),
+    professionalId: Type.Optional(Uuid),
+    priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 1, description: '0 normal, 1 urgent' })),
+    validityDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 })),
+    vitals: VitalsInput,
+  },
+  { additionalProperties: false },
+);
 
 export const VitalsBody = Type.Object({
   heightCm: Type.Union([Type.Number(), Type.Null()]),
@@ -101,8 +104,8 @@ export const VisitDetailBody = Type.Object({
 });
 
 export const visitEventTypes = ['cancel', 'noShow', 'requeue', 'recall', 'close', 'expire'] as const;
-export const VisitEventBody = Type.Object({ type: Type.Enum(visitEventTypes), version: Version });
-export const VersionBody = Type.Object({ version: Version });
+export const VisitEventBody = Type.Object({ type: Type.Enum(visitEventTypes), version: Version }, { additionalProperties: false });
+export const VersionBody = Type.Object({ version: Version }, { additionalProperties: false });
 
 export const PortalVisitBody = Type.Object({
   id: Uuid,

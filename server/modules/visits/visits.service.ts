@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Static } from 'typebox';
 import { randomBytes } from 'node:crypto';
 import { initial } from '../../../workflows/attempt';
 import { visitMachine, type VisitEvent } from '../../../workflows/visit.machine';
@@ -14,21 +15,15 @@ import { professionalsById, requireActiveProfessional } from '../professionals/p
 import { WaitEstimateSchema } from '../estimates/wait-estimate.entity';
 import { PatientVitalsSchema, VisitSchema, type PatientVitals } from './visit.entity';
 import { requireVisibleVisit, visitView } from './visit-access';
+import type { CheckInBody, VisitEventBody } from './visits.schemas';
 import { assertNoOpenVisit, lockPatientVisits } from './visit-rules';
 import { afterConsultationStatuses, isOpenVisit } from './visit-statuses';
 import { applyVisitEvent } from './visit-transitions';
-import { vitalNames, vitalsProblems, type Vitals } from './vitals';
+import { vitalNames, vitalsProblems } from './vitals';
 
 const day = 86_400_000;
 
-export interface CheckIn {
-  appointmentId?: string;
-  patientId?: string;
-  professionalId?: string;
-  priority?: number;
-  validityDays?: number;
-  vitals: Vitals;
-}
+export type CheckIn = Static<typeof CheckInBody>;
 
 /**
  * Checks a patient in, from their appointment or as a walk-in: the visit with its daily ticket, the
@@ -121,14 +116,14 @@ export async function getVisit({ em, caller }: Scope, visitId: string) {
   });
 }
 
-export type VisitCommand = 'cancel' | 'noShow' | 'requeue' | 'recall' | 'close' | 'expire';
+export type VisitCommand = Static<typeof VisitEventBody>['type'];
 
 /**
  * The desk's, doctor's and pharmacy's other moves: cancel, no-show, requeue for a follow-up session,
  * recall on the display, close, expire. visitMachine decides per role and state; a doctor acts only
  * on their own visits.
  */
-export async function sendVisitEvent({ em, caller }: Scope, visitId: string, input: { type: VisitCommand; version?: number }) {
+export async function sendVisitEvent({ em, caller }: Scope, visitId: string, input: Static<typeof VisitEventBody>) {
   return em.transactional(async (tx) => {
     const visit = await requireVisibleVisit(tx, caller, visitId, { lock: true });
     // An assigned doctor may read another doctor's visit of their patient, but not move it.

@@ -41,6 +41,7 @@ import type { ProfessionalQueueBody, QueueEntryBody, ReceptionQueueBody } from '
 import type { ConsultationBody } from '../../../../server/modules/consultations/consultations.schemas';
 import type { NewItemBody, VisitPrescriptionBody } from '../../../../server/modules/prescriptions/prescriptions.schemas';
 import type { PharmacyEntryBody } from '../../../../server/modules/pharmacy/pharmacy.schemas';
+import type { DisplayBody, DisplayChangesBody, DisplayWithToken as DisplayWithTokenBody, NewDisplayBody } from '../../../../server/modules/displays/displays.schemas';
 
 export type { CaseChangedV1 } from '../../../../server/modules/lab-cases/lab-cases.events';
 
@@ -88,28 +89,13 @@ export type ProfessionalQueue = Static<typeof ProfessionalQueueBody>;
 export type ReceptionQueue = Static<typeof ReceptionQueueBody>;
 export type PharmacyEntry = Static<typeof PharmacyEntryBody>;
 
-// Displays (server/modules/displays/displays.routes.ts)
-export type DisplayPrivacy = 'ticket' | 'ticket_initials';
-export interface DisplayConfig {
-  id: string;
-  name: string;
-  professionalIds: string[];
-  privacy: DisplayPrivacy;
-  language: string;
-  active: boolean;
-  tokenIssuedAt: string;
-}
-export interface DisplayWithToken extends DisplayConfig {
-  /** Shown once: only its hash is stored. */
-  token: string;
-}
-export interface DisplayInput {
-  name?: string;
-  professionalIds?: string[];
-  privacy?: DisplayPrivacy;
-  language?: string;
-  active?: boolean;
-}
+// Displays
+export type DisplayConfig = Static<typeof DisplayBody>;
+export type DisplayPrivacy = DisplayConfig['privacy'];
+/** The token is shown once: only its hash is stored. */
+export type DisplayWithToken = Static<typeof DisplayWithTokenBody>;
+export type NewDisplay = Static<typeof NewDisplayBody>;
+export type DisplayChanges = Static<typeof DisplayChangesBody>;
 
 /** A notification with its delivery attempts (server/modules/notifications/notifications.routes.ts). */
 export interface NotificationRecord {

@@ -71,7 +71,12 @@ describe('Check-in to call, live on every screen', () => {
     await desk.page.locator(`[data-queue="Dr. Jefferson Alves"] [data-ticket="${ticket}"]`).waitFor();
   });
 
-  it('the doctor calls next; the display shows the ticket and the room', async () => {
+  it('the doctor calls next once the patient with him is seen; the display shows the ticket and the room', async () => {
+    // The demo day has Helena Costa (A-003) in consultation: the next call waits until she is seen.
+    await doctor.page.getByText('Complete the consultation with Helena Costa (A-003) before calling the next patient.').waitFor();
+    expect(await doctor.page.getByRole('button', { name: `Call next: ${ticket}` }).isDisabled()).toBe(true);
+    await doctor.page.getByRole('button', { name: 'Complete consultation' }).click();
+    await doctor.page.getByText('Consultation completed. The prescription goes to the pharmacy.').waitFor();
     await doctor.page.getByRole('button', { name: `Call next: ${ticket}` }).click();
     await doctor.page.getByRole('heading', { name: 'Yuki Nakamura' }).waitFor();
     const calling = display().locator(`[data-now-calling="${ticket}"]`);

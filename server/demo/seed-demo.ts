@@ -18,6 +18,7 @@ import { createProfessional } from '../modules/professionals/professionals.servi
 import { registerPatient, selfRegisterPatient, type NewPatient } from '../modules/patients/patients.service';
 import { PatientSchema } from '../modules/patients/patient.entity';
 import { bookAppointment, cancelAppointment, finishAppointment, markAppointmentNoShow } from '../modules/appointments/appointments.service';
+import { AppointmentSchema } from '../modules/appointments/appointment.entity';
 import { checkIn, sendVisitEvent } from '../modules/visits/visits.service';
 import { VisitSchema } from '../modules/visits/visit.entity';
 import { callNext } from '../modules/queue/queue.service';
@@ -304,9 +305,20 @@ async function addClinicDay(em: EntityManager, clinicId: string): Promise<void> 
 
   const now = new Date();
   const midnight = DateTime.fromJSDate(now, { zone: demoTimeZone }).startOf('day');
-  const todayAt = (h: number, m = 0) => midnight.set({ hour: h, minute: m }).toISO()!;
-  const book = (i: number, professionalId: string, h: number, m: number, treatment: string, patientId = patients[i]!.id) =>
-    bookAppointment(desk, { patientId, professionalId, treatment, startsAt: todayAt(h, m), durationMinutes: 30 });
+  // The day's appointments were booked days before, and the booking rule refuses a start already
+  // past: each is booked at its time a week ahead, then moved to its day, as the arrivals are below.
+  const weekAhead = midnight.plus({ days: 7 });
+  const bookOn = async (day: DateTime, i: number, professionalId: string, h: number, m: number, treatment: string, patientId = patients[i]!.id) => {
+    const { id } = await bookAppointment(desk, { patientId, professionalId, treatment, startsAt: weekAhead.set({ hour: h, minute: m }).toISO()!, durationMinutes: 30 });
+    const appointment = await em.findOneOrFail(AppointmentSchema, { id });
+    const startsAt = day.set({ hour: h, minute: m });
+    appointment.startsAt = startsAt.toJSDate();
+    appointment.endsAt = startsAt.plus({ minutes: 30 }).toJSDate();
+    appointment.context = { ...appointment.context, startsAt: appointment.startsAt.toISOString() };
+    await em.flush();
+    return appointment;
+  };
+  const book = (i: number, professionalId: string, h: number, m: number, treatment: string, patientId = patients[i]!.id) => bookOn(midnight, i, professionalId, h, m, treatment, patientId);
   const fromAppointment = async (appointmentId: string, i: number) => checkIn(desk, { appointmentId, vitals: vitals(i) });
   const walkIn = (i: number, professionalId: string, priority = 0, patientId = patients[i]!.id) => checkIn(desk, { patientId, professionalId, priority, vitals: vitals(i) });
   const doctorOf = (professionalId: string) => (professionalId === drJ.id ? jefferson.scope : okafor.scope);
@@ -363,13 +375,13 @@ async function addClinicDay(em: EntityManager, clinicId: string): Promise<void> 
   const a9 = await book(9, drO.id, 9, 30, 'Aligner review');
   const v9 = await fromAppointment(a9.id, 9);
 
-  // Later today, and the ones that did not happen.
+  // Later today, one called off, and yesterday's patient who did not come.
   await book(10, drJ.id, 15, 0, 'Crown preparation');
   await book(11, drO.id, 15, 30, 'Orthodontic consultation');
   await book(12, drJ.id, 16, 30, 'Wisdom tooth assessment');
   const cancelled = await book(13, drO.id, 11, 0, 'Braces check');
   await cancelAppointment(desk, cancelled.id, { reason: 'Patient travelling' });
-  const missed = await book(14, drJ.id, 11, 30, 'Check-up');
+  const missed = await bookOn(midnight.minus({ days: 1 }), 14, drJ.id, 11, 30, 'Check-up');
   await markAppointmentNoShow(desk, missed.id, {});
   const tomorrow = midnight.plus({ days: 1 }).set({ hour: 10 }).toISO()!;
   await bookAppointment(desk, { patientId: portal.id, professionalId: drJ.id, treatment: 'Follow-up check', startsAt: tomorrow, durationMinutes: 30 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
 import { dispatcherFor, listen, watch } from '../helpers/live';
 import { testPassword } from '../helpers/factories';
-import { inMinutes, ok, registerPatient, seedClinic, type Clinic } from '../integration/clinic-support';
+import { slotFromNow, ok, registerPatient, seedClinic, type Clinic } from '../integration/clinic-support';
 import type { OutboxDispatcher } from '../../server/modules/realtime/outbox.dispatcher';
 import { rooms } from '../../server/modules/realtime/rooms';
 import { startWorkers } from '../../server/queues';
@@ -60,7 +60,7 @@ describe('Redis stopped while the desk keeps working', () => {
     }
     const phone = (i: number) => `55119700000${String(i).padStart(2, '0')}`;
     const book = (i: number) =>
-      call({ method: 'POST', url: c.url('/appointments'), token: c.tokens.receptionist, payload: { patientId: patients[i]!.id, professionalId: c.drA.professionalId, treatment: 'Check-up', startsAt: inMinutes(120 + 30 * i) } });
+      call({ method: 'POST', url: c.url('/appointments'), token: c.tokens.receptionist, payload: { patientId: patients[i]!.id, professionalId: c.drA.professionalId, treatment: 'Check-up', startsAt: slotFromNow(4 + i) } });
     const booked = (i: number) => whatsapp.messages.filter((m) => m.to === phone(i) && m.text.includes('is booked at'));
 
     const board = watch(url, { token: c.tokens.receptionist }, { kind: 'reception', orgId: c.org.orgId });

@@ -25,8 +25,8 @@ describe('booking without double booking', () => {
     const exact = await book(patients[1]!.id, onDay(2, 9, 0));
     expect(exact.statusCode).toBe(409);
     expect(exact.json().error).toBe('double_booking');
-    expect((await book(patients[1]!.id, onDay(2, 9, 45))).statusCode).toBe(409);
-    expect((await book(patients[1]!.id, onDay(2, 8, 45))).statusCode).toBe(409);
+    expect((await book(patients[1]!.id, onDay(2, 9, 30))).statusCode).toBe(409);
+    expect((await book(patients[1]!.id, onDay(2, 8, 30), { durationMinutes: 60 })).statusCode).toBe(409);
     await ok(book(patients[1]!.id, onDay(2, 10, 0)), 201);
     await ok(book(patients[1]!.id, onDay(2, 8, 30)), 201);
     await ok(book(patients[2]!.id, onDay(2, 9, 0), { professionalId: c.drB.professionalId }), 201);
@@ -47,7 +47,7 @@ describe('booking without double booking', () => {
   it('keeps rescheduling within the rule, and frees a slot on cancel', async () => {
     const a = await ok(book(patients[3]!.id, onDay(4, 11, 0)), 201);
     const b = await ok(book(patients[4]!.id, onDay(4, 12, 0)), 201);
-    const clash = await call({ method: 'PATCH', url: c.url(`/appointments/${b.id}/reschedule`), token: c.tokens.receptionist, payload: { startsAt: onDay(4, 11, 15), version: b.version } });
+    const clash = await call({ method: 'PATCH', url: c.url(`/appointments/${b.id}/reschedule`), token: c.tokens.receptionist, payload: { startsAt: onDay(4, 11, 0), version: b.version } });
     expect(clash.statusCode).toBe(409);
     expect(clash.json().error).toBe('double_booking');
     const moved = await ok(call({ method: 'PATCH', url: c.url(`/appointments/${b.id}/reschedule`), token: c.tokens.receptionist, payload: { startsAt: onDay(4, 15, 0), durationMinutes: 45, version: b.version } }));
@@ -62,20 +62,24 @@ describe('booking without double booking', () => {
     expect(again.json()).toMatchObject({ error: 'transition_refused', allowed: [] });
   });
 
-  it('shows free slots in working hours minus bookings, and no-show frees the slot', async () => {
+  it('shows free slots in working hours minus bookings; a no-show waits for the appointment, and cancelling frees the slot', async () => {
     const day = dayOf(5);
     const before = await ok(call({ method: 'GET', url: c.url(`/professionals/${c.drA.professionalId}/free-slots`), token: c.tokens.patient, query: { date: day } }));
     expect(before.slots).toHaveLength(20);
     expect(before.slots[0].startsAt).toBe(onDay(5, 8, 0));
     expect(before.slots.at(-1).endsAt).toBe(onDay(5, 18, 0));
-    const booked = await ok(book(patients[6]!.id, onDay(5, 10, 15), { durationMinutes: 30 }), 201);
+    const booked = await ok(book(patients[6]!.id, onDay(5, 10, 0), { durationMinutes: 60 }), 201);
     const after = await ok(call({ method: 'GET', url: c.url(`/professionals/${c.drA.professionalId}/free-slots`), token: c.tokens.receptionist, query: { date: day } }));
     expect(after.slots).toHaveLength(18);
     expect(after.slots.map((s: { startsAt: string }) => s.startsAt)).not.toContain(onDay(5, 10, 0));
     expect(after.slots.map((s: { startsAt: string }) => s.startsAt)).not.toContain(onDay(5, 10, 30));
-    await ok(call({ method: 'POST', url: c.url(`/appointments/${booked.id}/no-show`), token: c.tokens.receptionist, payload: {} }));
-    expect((await ok(call({ method: 'GET', url: c.url(`/professionals/${c.drA.professionalId}/free-slots`), token: c.tokens.receptionist, query: { date: day } }))).slots).toHaveLength(20);
+    const early = await call({ method: 'POST', url: c.url(`/appointments/${booked.id}/no-show`), token: c.tokens.receptionist, payload: {} });
+    expect(early.statusCode, early.body).toBe(409);
+    expect(early.json().error).toBe('no_show_too_early');
+    expect((await ok(call({ method: 'GET', url: c.url(`/professionals/${c.drA.professionalId}/free-slots`), token: c.tokens.receptionist, query: { date: day } }))).slots).toHaveLength(18);
     expect((await call({ method: 'POST', url: c.url(`/appointments/${booked.id}/no-show`), token: c.tokens.doctor, payload: {} })).statusCode).toBe(403);
+    await ok(call({ method: 'POST', url: c.url(`/appointments/${booked.id}/cancel`), token: c.tokens.receptionist, payload: {} }));
+    expect((await ok(call({ method: 'GET', url: c.url(`/professionals/${c.drA.professionalId}/free-slots`), token: c.tokens.receptionist, query: { date: day } }))).slots).toHaveLength(20);
   });
 });
 
@@ -86,10 +90,10 @@ describe('appointment lists and finishing', () => {
     const drBAll = await ok(call({ method: 'GET', url: c.url('/appointments'), token: c.drB.token }));
     expect(drBAll.every((a: { professionalId: string }) => a.professionalId === c.drB.professionalId)).toBe(true);
     expect(await ok(call({ method: 'GET', url: c.url('/appointments'), token: c.drB.token, query: { professionalId: c.drA.professionalId } }))).toEqual([]);
-    const now = new Date();
-    const inAMinute = new Date(now.getTime() + 60_000);
-    if (inAMinute.getDate() === now.getDate()) {
-      const todays = await ok(book(patients[7]!.id, new Date(Math.ceil(inAMinute.getTime() / 60_000) * 60_000).toISOString(), { durationMinutes: 5 }), 201);
+    // (Unless today's working hours are over: then today has no slot left to book.)
+    const [firstFree] = (await ok(call({ method: 'GET', url: c.url(`/professionals/${c.drA.professionalId}/free-slots`), token: c.tokens.receptionist, query: { date: dayOf(0) } }))).slots;
+    if (firstFree) {
+      const todays = await ok(book(patients[7]!.id, firstFree.startsAt, { durationMinutes: 5 }), 201);
       const today = await ok(call({ method: 'GET', url: c.url('/appointments/today'), token: c.tokens.org_admin, query: { professionalId: c.drA.professionalId } }));
       expect(today.map((a: { id: string }) => a.id)).toContain(todays.id);
     }

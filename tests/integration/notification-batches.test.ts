@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
 import { seedOrg, tokensFor, type SeededOrg } from '../helpers/factories';
-import { inMinutes, ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
+import { slotFromNow, ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
 import { notificationProcessor } from '../../server/modules/notifications/notifications.queue';
 import { jobKey, type NotificationJob } from '../../server/modules/notifications/notification-rules';
 import type { Message } from '../../server/modules/notifications/templates';
@@ -54,7 +54,7 @@ const appointmentJob = (clinic: Clinic, subjectId: string, channel: 'email' | 'w
 let slot = 0;
 async function book(clinic: Clinic, patient: Record<string, unknown>, treatment: string) {
   const registered = await registerPatient(call, clinic, patient);
-  return ok(call({ method: 'POST', url: clinic.url('/appointments'), token: clinic.tokens.receptionist, payload: { patientId: registered.id, professionalId: clinic.drA.professionalId, treatment, startsAt: inMinutes(600 + ++slot * 60) } }), 201);
+  return ok(call({ method: 'POST', url: clinic.url('/appointments'), token: clinic.tokens.receptionist, payload: { patientId: registered.id, professionalId: clinic.drA.professionalId, treatment, startsAt: slotFromNow(20 + 2 * ++slot) } }), 201);
 }
 
 const rowsOf = (keys: string[]) =>

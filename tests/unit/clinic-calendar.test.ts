@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clinicDay, dayBounds, freeSlots } from '../../server/modules/appointments/clinic-calendar';
+import { freeSlots } from '../../server/modules/appointments/booking-rules';
+import { clinicDay, dayBounds } from '../../server/modules/appointments/clinic-calendar';
 import { localToday } from '../../server/modules/lab-cases/lab-cases.service';
 import { canonicalTimeZone } from '../../server/shared/time-zone';
 
@@ -35,9 +36,10 @@ describe('dayBounds', () => {
 
 describe('freeSlots', () => {
   const day = '2026-03-02';
+  const professional = 'Dr. Ana Costa';
 
   it('cuts the clinic’s 08:00-18:00 into 30-minute slots on its own clocks', () => {
-    const slots = freeSlots(day, [], utc('2026-03-01T00:00:00'), saoPaulo);
+    const slots = freeSlots(day, [], { now: utc('2026-03-01T00:00:00'), timeZone: saoPaulo, professional });
     expect(slots).toHaveLength(20);
     expect(slots[0]).toEqual({ startsAt: utc('2026-03-02T11:00:00'), endsAt: utc('2026-03-02T11:30:00') });
     expect(slots.at(-1)).toEqual({ startsAt: utc('2026-03-02T20:30:00'), endsAt: utc('2026-03-02T21:00:00') });
@@ -45,7 +47,7 @@ describe('freeSlots', () => {
 
   it('drops slots that overlap a booking (touching is not overlapping) or have begun', () => {
     // 08:10 in São Paulo; a booking 09:15-10:00 there.
-    const slots = freeSlots(day, [{ startsAt: utc('2026-03-02T12:15:00'), endsAt: utc('2026-03-02T13:00:00') }], utc('2026-03-02T11:10:00'), saoPaulo);
+    const slots = freeSlots(day, [{ startsAt: utc('2026-03-02T12:15:00'), endsAt: utc('2026-03-02T13:00:00') }], { now: utc('2026-03-02T11:10:00'), timeZone: saoPaulo, professional });
     const starts = slots.map((s) => s.startsAt.toISOString().slice(11, 16));
     expect(starts).not.toContain('11:00');
     expect(starts).not.toContain('12:00');
@@ -55,13 +57,13 @@ describe('freeSlots', () => {
   });
 
   it('opens at 08:00 on the clinic’s clocks on the days the clocks change', () => {
-    const spring = freeSlots('2026-03-29', [], utc('2026-03-28T00:00:00'), london);
+    const spring = freeSlots('2026-03-29', [], { now: utc('2026-03-28T00:00:00'), timeZone: london, professional });
     expect(spring).toHaveLength(20);
     expect(spring[0]!.startsAt).toEqual(utc('2026-03-29T07:00:00')); // 08:00 BST
     expect(spring.at(-1)!.endsAt).toEqual(utc('2026-03-29T17:00:00')); // 18:00 BST
-    const autumn = freeSlots('2026-10-25', [], utc('2026-10-24T00:00:00'), london);
+    const autumn = freeSlots('2026-10-25', [], { now: utc('2026-10-24T00:00:00'), timeZone: london, professional });
     expect(autumn[0]!.startsAt).toEqual(utc('2026-10-25T08:00:00')); // 08:00 GMT
-    const dayBefore = freeSlots('2026-03-28', [], utc('2026-03-27T00:00:00'), london);
+    const dayBefore = freeSlots('2026-03-28', [], { now: utc('2026-03-27T00:00:00'), timeZone: london, professional });
     expect(dayBefore[0]!.startsAt).toEqual(utc('2026-03-28T08:00:00')); // 08:00 GMT
   });
 });

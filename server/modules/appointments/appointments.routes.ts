@@ -65,7 +65,7 @@ export const appointmentsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/orgs/:orgId/appointments/:appointmentId/no-show', {
     config: { access: { permission: 'appointment.noShow' } },
-    schema: { tags: ['appointments'], params: AppointmentParams, body: VersionBody, response: { 200: AppointmentBody, ...errorResponses } },
+    schema: { tags: ['appointments'], summary: 'Mark a no-show, from 10 minutes after the start (409 no_show_too_early before)', params: AppointmentParams, body: VersionBody, response: { 200: AppointmentBody, ...errorResponses } },
     handler: (request) => markAppointmentNoShow(request.scope(), request.params.appointmentId, request.body),
   });
 
@@ -79,7 +79,7 @@ export const appointmentsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { access: { permission: 'professional.list' } },
     schema: {
       tags: ['appointments'],
-      summary: 'Free 30-minute slots in working hours (08:00-18:00) for the booking calendar',
+      summary: 'Free 30-minute slots in working hours (08:00-18:00): exactly the starts the booking rule accepts from a patient',
       params: FreeSlotsParams,
       querystring: FreeSlotsQuery,
       response: { 200: FreeSlotsBody, ...errorResponses },

@@ -6,7 +6,8 @@ export const AppointmentParams = Type.Object({ orgId: Type.String(), appointment
 const Instant = Type.String({ format: 'date-time', description: 'ISO 8601 with offset, e.g. 2026-03-02T09:30:00-03:00' });
 const Day = Type.String({ format: 'date', description: 'A clinic day, YYYY-MM-DD' });
 const Version = Type.Optional(Type.Integer({ minimum: 1, description: 'The version read; a stale one answers 409' }));
-const Duration = Type.Integer({ minimum: 5, maximum: 480, description: 'Minutes' });
+// The booking rule (booking-rules.ts) decides the lengths, and says why in words; this only keeps the type.
+const Duration = Type.Integer({ minimum: 1, maximum: 1440, description: 'Minutes: a patient books one 30-minute slot; the desk 5 to 240 in steps of 5, within working hours' });
 
 export const AppointmentBody = Type.Object({
   id: Uuid,
@@ -23,6 +24,7 @@ export const AppointmentBody = Type.Object({
   durationMinutes: Type.Integer(),
   status: Type.String(),
   cancelReason: Type.Union([Type.String(), Type.Null()]),
+  noShowFrom: Type.String({ description: 'From this instant the appointment can be marked a no-show' }),
   version: Type.Integer(),
   allowed: Type.Array(Type.String(), { description: 'Events the caller may send now' }),
 });

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Static } from 'typebox';
 import { allowedEvents, initial } from '../../../workflows/attempt';
 import { appointmentMachine, type AppointmentEvent } from '../../../workflows/appointment.machine';
-import { ConflictError, invalid, NotFoundError } from '../../shared/errors';
+import { ConflictError, invalid, NotFoundError, ValidationError } from '../../shared/errors';
 import type { Caller, Scope } from '../../shared/scope';
 import { recordAudit } from '../audit/audit.service';
 import { PatientSchema } from '../patients/patient.entity';
@@ -14,27 +14,28 @@ import { afterConsultationStatuses } from '../visits/visit-statuses';
 import type { CancelBody, NewAppointmentBody, RescheduleBody, VersionBody } from './appointments.schemas';
 import { AppointmentSchema, bookedStatuses, noDoubleBookingConstraint, type Appointment } from './appointment.entity';
 import { announceAppointment, applyAppointmentEvent, persistedAppointment } from './appointment-transitions';
-import { clinicDay, dayBounds, freeSlots, slotMinutes } from './clinic-calendar';
+import { bookingRefusals, freeSlots, noShowFrom, noShowRefusal, standardDurationMinutes, type Booking } from './booking-rules';
+import { clinicDay, dayBounds, slotMinutes } from './clinic-calendar';
 
 const minute = 60_000;
-const defaultDuration = 30;
 
 export type NewAppointment = Static<typeof NewAppointmentBody>;
 
 /**
- * Books a slot. The desk books for any patient; a patient books for themselves, in the future. A
+ * Books a slot. The desk books for any patient; a patient books for themselves. Both within the
+ * booking rule (`bookingRefusals`: 400 naming the field), checked before anything is written. A
  * professional's overlapping booking answers 409: the database's exclusion constraint decides, so
  * of two racing requests exactly one wins.
  */
 export async function bookAppointment({ em, caller }: Scope, input: NewAppointment) {
   const startsAt = new Date(input.startsAt);
-  const durationMinutes = input.durationMinutes ?? defaultDuration;
-  if (caller.role === 'patient' && startsAt.getTime() <= Date.now()) throw invalid('startsAt', 'must be in the future');
+  const durationMinutes = input.durationMinutes ?? standardDurationMinutes;
   return translateDoubleBooking(() =>
     em.transactional(async (tx) => {
       const patient = caller.role === 'patient' ? await ownPatient(tx, caller) : await requirePatient(tx, requiredPatientId(input.patientId));
       if (caller.role === 'patient' && input.patientId && input.patientId !== patient.id) throw new NotFoundError('Patient');
       const professional = await requireActiveProfessional(tx, input.professionalId);
+      assertBookable(caller, professional, { startsAt, durationMinutes });
       const persisted = initial(appointmentMachine, { startsAt: startsAt.toISOString() });
       const appointment = tx.create(AppointmentSchema, {
         orgId: caller.orgId,
@@ -61,14 +62,14 @@ export async function bookAppointment({ em, caller }: Scope, input: NewAppointme
   );
 }
 
-/** Moves an appointment through appointmentMachine; still no double booking. */
+/** Moves an appointment through appointmentMachine, within the booking rule; still no double booking. */
 export async function rescheduleAppointment({ em, caller }: Scope, appointmentId: string, input: Static<typeof RescheduleBody>) {
   const startsAt = new Date(input.startsAt);
-  if (caller.role === 'patient' && startsAt.getTime() <= Date.now()) throw invalid('startsAt', 'must be in the future');
   return translateDoubleBooking(() =>
     em.transactional(async (tx) => {
       const appointment = await requireVisibleAppointment(tx, caller, appointmentId);
       const durationMinutes = input.durationMinutes ?? appointment.durationMinutes;
+      assertBookable(caller, await requireProfessional(tx, appointment.professionalId), { startsAt, durationMinutes });
       await applyAppointmentEvent(
         tx,
         caller,
@@ -89,8 +90,19 @@ export async function cancelAppointment({ em, caller }: Scope, appointmentId: st
   return transition({ em, caller }, appointmentId, input.version, { type: 'appointment.cancel', actor: actorOf(caller), at: new Date().toISOString(), reason: input.reason }, ['cancelReason']);
 }
 
+/**
+ * Marks that the patient did not come, once they are `noShowGraceMinutes` late: earlier answers 409
+ * `no_show_too_early` (the appointment is not yet missed), and the slot stays booked.
+ */
 export async function markAppointmentNoShow({ em, caller }: Scope, appointmentId: string, input: Static<typeof VersionBody>) {
-  return transition({ em, caller }, appointmentId, input.version, { type: 'appointment.noShow', actor: actorOf(caller) });
+  return em.transactional(async (tx) => {
+    const appointment = await requireVisibleAppointment(tx, caller, appointmentId);
+    const tooEarly = noShowRefusal(appointment.startsAt, new Date(), caller.timeZone);
+    if (tooEarly) throw new ConflictError('no_show_too_early', tooEarly, { noShowFrom: noShowFrom(appointment.startsAt).toISOString() });
+    await applyAppointmentEvent(tx, caller, appointment, { type: 'appointment.noShow', actor: actorOf(caller) }, { version: input.version });
+    await tx.flush();
+    return appointmentView(tx, caller, appointment);
+  });
 }
 
 /** Ends an appointment once its visit's consultation is done (the machine allows it from checked in). */
@@ -139,7 +151,7 @@ export async function todaysAppointments(scope: Scope, filter: { professionalId?
   return open.filter((a) => a.status === 'scheduled' || a.status === 'checked_in');
 }
 
-/** The booking calendar: a professional's free 30-minute slots within working hours on one day. */
+/** The booking calendar: a professional's free slots on one day, each one the booking rule accepts from a patient. */
 export async function professionalFreeSlots({ em, caller }: Scope, professionalId: string, date: string) {
   const professional = await requireProfessional(em, professionalId);
   const { start, end } = dayBounds(date, caller.timeZone);
@@ -149,7 +161,7 @@ export async function professionalFreeSlots({ em, caller }: Scope, professionalI
     startsAt: { $lt: end },
     endsAt: { $gt: start },
   });
-  const slots = professional.active ? freeSlots(date, booked, new Date(), caller.timeZone) : [];
+  const slots = professional.active ? freeSlots(date, booked, { now: new Date(), timeZone: caller.timeZone, professional: professional.displayName }) : [];
   return {
     professionalId: professional.id,
     date,
@@ -211,6 +223,17 @@ async function requireVisibleAppointment(em: EntityManager, caller: Caller, appo
   return appointment;
 }
 
+/** Refuses, before anything is written, a booking the rule does not allow this caller. */
+function assertBookable(caller: Caller, professional: ProfessionalProfile, booking: Booking): void {
+  const refusals = bookingRefusals(booking, {
+    booker: caller.role === 'patient' ? 'patient' : 'staff',
+    now: new Date(),
+    timeZone: caller.timeZone,
+    professional: professional.displayName,
+  });
+  if (refusals.length) throw new ValidationError(refusals);
+}
+
 function requiredPatientId(patientId: string | undefined): string {
   if (!patientId) throw invalid('patientId', 'is required when the desk books');
   return patientId;
@@ -263,6 +286,7 @@ async function appointmentViews(em: EntityManager, caller: Caller, appointments:
       durationMinutes: a.durationMinutes,
       status: a.status,
       cancelReason: a.context.cancelReason,
+      noShowFrom: noShowFrom(a.startsAt).toISOString(),
       version: a.version,
       allowed: allowedEvents(appointmentMachine, persistedAppointment(a), actorOf(caller)),
     };

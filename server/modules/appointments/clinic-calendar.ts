@@ -24,26 +24,6 @@ export interface Interval {
   endsAt: Date;
 }
 
-/**
- * The bookable slots of a day: working hours (wall-clock hours in `timeZone`) cut into
- * `slotMinutes` slots, minus every slot that overlaps a booked interval or has already begun at `now`.
- */
-export function freeSlots(day: string, booked: Interval[], now: Date, timeZone: string): Interval[] {
-  const start = startOfDay(day, timeZone);
-  const slots: Interval[] = [];
-  for (let minute = workingHours.opens * 60; minute < workingHours.closes * 60; minute += slotMinutes) {
-    // Set the wall clock rather than add minutes to midnight: on a daylight-saving change day the
-    // clinic still opens at 08:00 on its clocks.
-    const opensAt = start.set({ hour: Math.floor(minute / 60), minute: minute % 60 });
-    const startsAt = opensAt.toJSDate();
-    const endsAt = opensAt.plus({ minutes: slotMinutes }).toJSDate();
-    if (startsAt < now) continue;
-    if (booked.some((b) => b.startsAt < endsAt && startsAt < b.endsAt)) continue;
-    slots.push({ startsAt, endsAt });
-  }
-  return slots;
-}
-
 function startOfDay(day: string, timeZone: string): DateTime {
   const start = DateTime.fromISO(day, { zone: timeZone });
   if (!start.isValid) throw new Error(`${day} is not a day in ${timeZone}: ${start.invalidExplanation}`);

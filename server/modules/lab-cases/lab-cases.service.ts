@@ -23,6 +23,11 @@ export function localToday(timeZone: string, now = new Date()): string {
   return DateTime.fromJSDate(now, { zone: timeZone }).toISODate()!;
 }
 
+/** The due-date rule of create and edit alike: a case is due today or later in the lab's zone. */
+function dueDateProblem(dueDate: string, timeZone: string): FieldError | null {
+  return dueDate < localToday(timeZone) ? { field: 'dueDate', message: 'must not be in the past' } : null;
+}
+
 export function addDays(date: string, days: number): string {
   const day = new Date(`${date}T00:00:00Z`);
   day.setUTCDate(day.getUTCDate() + days);
@@ -139,7 +144,8 @@ export async function createCase({ em, caller }: Scope, input: NewCase) {
     const problem = shadeProblem(shadeSystem, shade);
     if (problem) problems.push({ field: 'shade', message: problem });
   }
-  if (input.dueDate < localToday(caller.timeZone)) problems.push({ field: 'dueDate', message: 'must not be in the past' });
+  const dueDate = dueDateProblem(input.dueDate, caller.timeZone);
+  if (dueDate) problems.push(dueDate);
   const dentist = await resolveDentist(em, caller, input.dentistUserId, problems);
   if (problems.length) throw new ValidationError(problems);
 
@@ -244,6 +250,11 @@ export async function updateCase({ em, caller }: Scope, caseId: string, changes:
       const system = changes.shadeSystem ?? labCase.shadeSystem;
       const problem = shadeProblem(system, changes.shade?.trim() ?? labCase.shade);
       if (problem) problems.push({ field: 'shade', message: problem });
+    }
+    // An overdue case keeps its date through other edits; only moving the date is held to the rule.
+    if (changes.dueDate !== undefined && changes.dueDate !== labCase.dueDate) {
+      const dueDate = dueDateProblem(changes.dueDate, caller.timeZone);
+      if (dueDate) problems.push(dueDate);
     }
     let dentist: Member | null | undefined;
     if (changes.dentistUserId !== undefined && changes.dentistUserId !== (labCase.dentistUserId ?? null)) {

@@ -67,6 +67,32 @@ describe('Platform', () => {
   });
 });
 
+describe('Platform: an organisation’s plan and status', () => {
+  it('raises a plan limit and suspends an organisation, whose people can then not sign in', async () => {
+    const page = browser.page;
+    const platform = await apiLogin(server.url, 'super@cuspid.demo', demoPassword);
+    const email = `suspended-${unique()}@e2e.test`;
+    const clinic = await createOrg(server.url, platform.accessToken, { kind: 'clinic', staffLimits: { doctor: 2 }, adminEmail: email, adminName: 'Sam Suspended' });
+    await signIn(page, 'super@cuspid.demo', demoPassword);
+    const row = page.getByRole('row').filter({ hasText: clinic.name });
+    await row.getByRole('button', { name: `Edit ${clinic.name}` }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'Doctors' }).fill('7');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await expect.poll(() => row.textContent()).toContain('7 doctors');
+
+    await row.getByRole('button', { name: `Edit ${clinic.name}` }).click();
+    await dialog.getByRole('checkbox', { name: /Active/ }).uncheck();
+    await dialog.getByText('signs everyone of').waitFor();
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await expect.poll(() => row.textContent()).toContain('Suspended');
+    await expect(apiLogin(server.url, email, clinic.adminPassword)).rejects.toThrow(/401/);
+    await signOut(page);
+  });
+});
+
 describe('Organisation switcher', () => {
   it('lets someone who works in two organisations switch, and remembers the choice', async () => {
     const page = browser.page;

@@ -252,4 +252,15 @@ describe('what an org admin may change about their org', () => {
     const [audit] = await sql<{ changed_fields: string[] }>("select changed_fields from audit_events where org_id = ? and action = 'org.update' order by at desc limit 1", [attacker.orgId]);
     expect(audit!.changed_fields).toEqual(['staffLimits']);
   });
+
+  it('signs nobody in to a suspended org, and lets them back when it is turned on again', async () => {
+    const suspended = await seedOrg(t.orm, 'lab', ['org_admin']);
+    const url = `/api/v1/platform/orgs/${suspended.orgId}`;
+    const session = await login(call, suspended.members.org_admin.email);
+    expect((await call({ method: 'PATCH', url, token: superAdmin, payload: { active: false } })).statusCode).toBe(200);
+    expect((await call({ method: 'POST', url: '/api/v1/auth/login', payload: { email: suspended.members.org_admin.email, password: testPassword } })).statusCode).toBe(401);
+    expect((await call({ method: 'GET', url: `/api/v1/orgs/${suspended.orgId}`, token: session.accessToken })).statusCode).toBe(404);
+    expect((await call({ method: 'PATCH', url, token: superAdmin, payload: { active: true } })).statusCode).toBe(200);
+    await login(call, suspended.members.org_admin.email);
+  });
 });

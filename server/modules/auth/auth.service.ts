@@ -8,6 +8,7 @@ import { endUserSessions } from './sessions';
 import { OrgSchema } from '../orgs/org.entity';
 import type { LoginThrottle } from './login-throttle';
 import { MembershipSchema } from './membership.entity';
+import { userAccess } from './memberships';
 import { assertPasswordPolicy, decoyPasswordHash, hashPassword, verifyPassword } from './password';
 import { RefreshTokenSchema } from './refresh-token.entity';
 import { UserSchema, type User } from './user.entity';
@@ -61,7 +62,8 @@ export class AuthService {
     }
     const user = await em.findOne(UserSchema, { email: normalised });
     const passwordOk = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), password);
-    if (!user || !passwordOk || !user.active || !(await this.hasActiveMembership(em, user.id))) {
+    // Someone whose every org is suspended, or every membership ended, has nothing to sign in to.
+    if (!user || !passwordOk || !user.active || !(await userAccess(em, user.id))?.memberships.length) {
       await this.settings.throttle.recordFailure(normalised, ip);
       throw badCredentials();
     }
@@ -184,10 +186,6 @@ export class AuthService {
         return org ? [{ orgId: org.id, orgName: org.name, orgKind: org.kind, role: m.role }] : [];
       }),
     };
-  }
-
-  private async hasActiveMembership(em: EntityManager, userId: string): Promise<boolean> {
-    return (await em.count(MembershipSchema, { userId, active: true }, noTenant)) > 0;
   }
 
   private async revokeFamily(em: EntityManager, familyId: string): Promise<void> {

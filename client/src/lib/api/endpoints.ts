@@ -42,16 +42,22 @@ import type {
   AuditQuery,
   Designer,
   Me,
+  Membership,
+  MyInvitation,
   NewOrg,
   NewStaff,
   Org,
   OrgChanges,
+  OperatorOrgChanges,
   Page,
   Role,
   Session,
+  StaffAddition,
   StaffChanges,
+  StaffInvitation,
   StaffList,
   StaffMember,
+  User,
 } from './types';
 
 const org = (orgId: string) => `/orgs/${encodeURIComponent(orgId)}`;
@@ -76,6 +82,17 @@ export function endpoints(http: ApiClient) {
       login: (email: string, password: string) => http.post<Session>('/auth/login', { email, password }, { auth: false }),
       logout: (refreshToken: string) => http.post<void>('/auth/logout', { refreshToken }, { auth: false }),
       me: (signal?: AbortSignal) => http.get<Me>('/auth/me', undefined, { signal }),
+      rename: (name: string) => http.patch<User>('/auth/me', { name }),
+      /** Every other session of the user ends; this device's new session is stored before this resolves. */
+      changePassword: (currentPassword: string, newPassword: string) => http.renewSession('/auth/password', { currentPassword, newPassword }),
+      requestPasswordReset: (email: string) => http.post<{ message: string }>('/auth/password-reset', { email }, { auth: false }),
+      completePasswordReset: (token: string, newPassword: string) =>
+        http.post<void>('/auth/password-reset/complete', { token, newPassword }, { auth: false }),
+    },
+    invitations: {
+      mine: (signal?: AbortSignal) => http.get<MyInvitation[]>('/invitations', undefined, { signal }),
+      accept: (invitationId: string) => http.post<Membership>(`/invitations/${id(invitationId)}/accept`),
+      decline: (invitationId: string) => http.post<void>(`/invitations/${id(invitationId)}/decline`),
     },
     orgs: {
       list: (signal?: AbortSignal) => http.get<Org[]>('/orgs', undefined, { signal }),
@@ -83,12 +100,17 @@ export function endpoints(http: ApiClient) {
       create: (input: NewOrg) => http.post<Org>('/orgs', input),
       update: (orgId: string, changes: OrgChanges) => http.patch<Org>(org(orgId), changes),
     },
+    platform: {
+      updateOrg: (orgId: string, changes: OperatorOrgChanges) => http.patch<Org>(`/platform/orgs/${encodeURIComponent(orgId)}`, changes),
+    },
     staff: {
       list: (orgId: string, filter: { role?: Role; active?: boolean } = {}, signal?: AbortSignal) =>
         http.get<StaffList>(`${org(orgId)}/staff`, filter, { signal }),
-      create: (orgId: string, input: NewStaff) => http.post<StaffMember>(`${org(orgId)}/staff`, input),
+      create: (orgId: string, input: NewStaff) => http.post<StaffAddition>(`${org(orgId)}/staff`, input),
       update: (orgId: string, membershipId: string, changes: StaffChanges) =>
         http.patch<StaffMember>(`${org(orgId)}/staff/${encodeURIComponent(membershipId)}`, changes),
+      invitations: (orgId: string, signal?: AbortSignal) => http.get<StaffInvitation[]>(`${org(orgId)}/staff/invitations`, undefined, { signal }),
+      withdrawInvitation: (orgId: string, invitationId: string) => http.delete<void>(`${org(orgId)}/staff/invitations/${id(invitationId)}`),
       designers: (orgId: string, signal?: AbortSignal) => http.get<Designer[]>(`${org(orgId)}/designers`, undefined, { signal }),
     },
     cases: {

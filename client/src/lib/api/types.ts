@@ -2,6 +2,8 @@
  * Wire shapes of the HTTP API (server/modules/* schemas). Roles come from the shared workflows
  * package, so a new role is added in one place for server and client.
  */
+import type { Static } from 'typebox';
+import type { InvitationBody, MyInvitationBody, NewStaffBody, StaffAdditionBody, StaffChangesBody } from '../../../../server/modules/orgs/orgs.schemas';
 import type { Role } from '../../../../workflows/roles';
 
 export type { Role };
@@ -63,6 +65,13 @@ export interface OrgChanges {
   timeZone?: string;
 }
 
+/** What the platform operator changes about a lab or clinic. */
+export interface OperatorOrgChanges {
+  name?: string;
+  staffLimits?: StaffLimits;
+  active?: boolean;
+}
+
 export interface StaffMember {
   /** The membership id: what staff routes address. */
   id: string;
@@ -91,19 +100,20 @@ export interface StaffList {
   limits: StaffLimitUsage[];
 }
 
-export interface NewStaff {
-  email: string;
-  name: string;
-  role: Role;
-  password?: string;
-}
+/** A new person (password required), or an invitation when the email already has an account. */
+export type NewStaff = Static<typeof NewStaffBody>;
 
-export interface StaffChanges {
-  name?: string;
-  role?: Role;
-  active?: boolean;
-  password?: string;
-}
+/** A membership's role and whether it is active; a person's name and password are their own. */
+export type StaffChanges = Static<typeof StaffChangesBody>;
+
+/** 201 `added` (a new person, a member now) or 202 `invited` (the address already has an account). */
+export type StaffAddition = Static<typeof StaffAdditionBody>;
+
+/** An open invitation as the org's admin sees it. */
+export type StaffInvitation = Static<typeof InvitationBody>;
+
+/** An open invitation as the person it is addressed to sees it: which org asks, for which role. */
+export type MyInvitation = Static<typeof MyInvitationBody>;
 
 export interface AuditEvent {
   id: string;

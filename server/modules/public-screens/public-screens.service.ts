@@ -9,6 +9,7 @@ import { emitScreenEvent } from '../realtime/outbox';
 import { rooms } from '../realtime/rooms';
 import { VisitSchema, type Visit } from '../visits/visit.entity';
 import { isOpenVisit, queuedVisitStatuses } from '../visits/visit-statuses';
+import { mergeLines, queueLine, type QueueLine } from '../../../workflows/queue-order';
 
 export const displayUpdated = 'display.updated.v1';
 export const statusUpdated = 'status.updated.v1';
@@ -45,13 +46,21 @@ export interface VisitStatus {
 
 interface QueueView {
   professionals: ProfessionalProfile[];
-  /** Per professional: called first (walking in), then waiting in calling order. */
-  queues: Map<string, Visit[]>;
+  /** Per professional: who is called and who waits, by the queue rule every screen shows. */
+  queues: Map<string, QueueLine<Visit>>;
   estimates: Map<string, WaitEstimate>;
   initials: Map<string, string | undefined>;
 }
 
 const isQueued = (status: string) => (queuedVisitStatuses as readonly string[]).includes(status);
+
+/**
+ * Whether a wait quote has something to stand on. Consultations closed the moment they were opened
+ * (a doctor clicking through, records entered after the fact) average under a minute, and the quote
+ * they give, about zero for everyone in line, would tell a waiting room "0 min": the public screens
+ * get no estimate instead, and show "—".
+ */
+const hasBasis = (estimate: WaitEstimate) => estimate.basis.meanMinutes >= 1;
 
 const initialsOf = (fullName: string) =>
   fullName
@@ -64,15 +73,9 @@ const initialsOf = (fullName: string) =>
 async function queueView(em: EntityManager, professionalIds: string[] | null, withInitials: boolean): Promise<QueueView> {
   const professionals = await em.find(ProfessionalProfileSchema, professionalIds ? { id: { $in: professionalIds }, active: true } : { active: true }, { orderBy: { displayName: 'asc' } });
   const ids = professionals.map((p) => p.id);
-  const visits = await em.find(
-    VisitSchema,
-    { professionalId: { $in: ids }, status: { $in: [...queuedVisitStatuses] } },
-    { orderBy: [{ status: 'asc' }, { priority: 'desc' }, { checkedInAt: 'asc' }, { id: 'asc' }] },
-  );
-  const queues = new Map<string, Visit[]>(ids.map((id) => [id, []]));
-  // 'called' sorts before 'waiting': whoever is walking in is ahead of everyone waiting.
-  for (const visit of visits) queues.get(visit.professionalId)!.push(visit);
-  const estimates = new Map((await em.find(WaitEstimateSchema, { professionalId: { $in: ids } })).map((e) => [e.professionalId, e]));
+  const visits = await em.find(VisitSchema, { professionalId: { $in: ids }, status: { $in: [...queuedVisitStatuses] } });
+  const queues = new Map(ids.map((id) => [id, queueLine(visits.filter((v) => v.professionalId === id))]));
+  const estimates = new Map((await em.find(WaitEstimateSchema, { professionalId: { $in: ids } })).filter(hasBasis).map((e) => [e.professionalId, e]));
   const initials = new Map<string, string | undefined>();
   if (withInitials && visits.length) {
     const patients = await em.find(PatientSchema, { id: { $in: visits.map((v) => v.patientId) } });
@@ -92,33 +95,33 @@ export async function displayBoard(em: EntityManager, display: Display): Promise
     { orderBy: { calledAt: 'desc' }, limit: nowCallingShown },
   );
   const initials = (visit: Visit) => (withInitials ? view.initials.get(visit.patientId) : undefined);
-  const next: DisplayBoard['next'] = [];
-  for (const professional of view.professionals) {
-    const waiting = view.queues.get(professional.id)!.filter((v) => v.status === 'waiting');
-    const estimate = view.estimates.get(professional.id);
-    waiting.forEach((visit, index) =>
-      next.push({
+  const lines = view.professionals.map((professional) => view.queues.get(professional.id)!.waiting);
+  const positions = new Map(lines.flatMap((waiting) => waiting.map((visit, index) => [visit.id, index + 1] as const)));
+  const next = mergeLines(lines)
+    .slice(0, nextShown)
+    .map((visit) => {
+      const professional = byId.get(visit.professionalId)!;
+      return {
         ticket: visit.ticketNumber,
         doctor: professional.displayName,
         room: professional.room,
-        position: index + 1,
-        estimatedWaitMinutes: estimate?.byVisit[visit.id] ?? null,
+        position: positions.get(visit.id)!,
+        // A patient checked in a moment ago has no estimate yet: no wait is shown rather than a guess.
+        estimatedWaitMinutes: view.estimates.get(professional.id)?.byVisit[visit.id] ?? null,
         ...(initials(visit) ? { initials: initials(visit) } : {}),
-      }),
-    );
-  }
-  next.sort((a, b) => (a.estimatedWaitMinutes?.p50 ?? a.position * 100) - (b.estimatedWaitMinutes?.p50 ?? b.position * 100));
+      };
+    });
   return {
     display: { name: display.name, language: display.language, privacy: display.privacy },
     nowCalling: recentCalls.map((visit) => {
       const professional = byId.get(visit.professionalId)!;
       return { ticket: visit.ticketNumber, room: professional.room, doctor: professional.displayName, calledAt: visit.calledAt!.toISOString(), ...(initials(visit) ? { initials: initials(visit) } : {}) };
     }),
-    next: next.slice(0, nextShown),
+    next,
     doctors: view.professionals.map((professional) => ({
       doctor: professional.displayName,
       room: professional.room,
-      waiting: view.queues.get(professional.id)!.filter((v) => v.status === 'waiting').length,
+      waiting: view.queues.get(professional.id)!.waiting.length,
       estimatedWaitMinutes: view.estimates.get(professional.id)?.newArrival ?? null,
     })),
     generatedAt: new Date().toISOString(),
@@ -136,16 +139,16 @@ export async function visitStatus(em: EntityManager, visit: Visit): Promise<Visi
 
 function statusIn(view: QueueView, clinicName: string, visit: Visit): VisitStatus {
   const professional = view.professionals.find((p) => p.id === visit.professionalId);
-  const waiting = (view.queues.get(visit.professionalId) ?? []).filter((v) => v.status === 'waiting');
-  const index = waiting.findIndex((v) => v.id === visit.id);
+  const index = view.queues.get(visit.professionalId)?.waiting.findIndex((v) => v.id === visit.id) ?? -1;
+  const position = index >= 0 ? index + 1 : null;
   return {
     clinicName,
     ticket: visit.ticketNumber,
     room: professional?.room ?? '',
     doctor: professional?.displayName ?? '',
     status: visit.status,
-    position: index >= 0 ? index + 1 : null,
-    estimatedWaitMinutes: index >= 0 ? (view.estimates.get(visit.professionalId)?.byVisit[visit.id] ?? null) : null,
+    position,
+    estimatedWaitMinutes: position !== null ? (view.estimates.get(visit.professionalId)?.byVisit[visit.id] ?? null) : null,
     calledAt: visit.calledAt?.toISOString() ?? null,
     quotedWaitMinutes: visit.quotedWaitMinutes ?? null,
   };
@@ -180,7 +183,8 @@ export async function refreshPublicScreens(em: EntityManager, orgId: string, pro
       written++;
     }
     const view = await queueView(tx, [professionalId], false);
-    const inQueue = view.queues.get(professionalId) ?? [];
+    const line = view.queues.get(professionalId);
+    const inQueue = line ? [...line.called, ...line.waiting] : [];
     if (inQueue.length) {
       const org = await tx.findOneOrFail(OrgSchema, { id: orgId });
       for (const visit of inQueue) {

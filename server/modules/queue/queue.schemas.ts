@@ -23,9 +23,9 @@ export const ProfessionalQueueBody = Type.Object({
   specialty: Type.String(),
   room: Type.String(),
   ticketPrefix: Type.String(),
-  waiting: Type.Integer({ description: 'Visits waiting or called' }),
+  waiting: Type.Integer({ description: 'Patients waiting to be called (workflows/queue-order.ts): called ones and the one with the doctor are not counted' }),
   averageWaitMinutes: Type.Integer(),
-  visits: Type.Array(QueueEntryBody, { description: 'Waiting and called visits: urgent first, then by arrival' }),
+  visits: Type.Array(QueueEntryBody, { description: 'Called visits, then waiting ones in calling order: urgent first, then by check-in, then by ticket' }),
   inConsultation: Type.Array(QueueEntryBody),
 });
 

@@ -11,18 +11,12 @@ import { visitLock, visitView } from '../visits/visit-access';
 import { assertDoctorFree, lockDoctorRoom } from '../visits/visit-rules';
 import { queuedVisitStatuses } from '../visits/visit-statuses';
 import { applyVisitEvent } from '../visits/visit-transitions';
+import { queueLine } from '../../../workflows/queue-order';
 import { averageWaitMinutes, queueSummaryMessage } from './queue-summary';
-
-/** Urgent first, then by arrival: the order a doctor calls patients in. */
-const queueOrder = [{ priority: 'desc' }, { checkedInAt: 'asc' }, { id: 'asc' }] as const;
 
 /** Every doctor's queue for the reception desk, with how long each patient has waited. */
 export async function receptionQueue({ em }: Scope) {
-  const visits = await em.find(
-    VisitSchema,
-    { status: { $in: [...queuedVisitStatuses, 'in_consultation'] } },
-    { orderBy: [...queueOrder] },
-  );
+  const visits = await em.find(VisitSchema, { status: { $in: [...queuedVisitStatuses, 'in_consultation'] } });
   const professionals = await professionalsForQueue(em, [...new Set(visits.map((v) => v.professionalId))]);
   const now = new Date();
   const entries = await queueEntries(em, visits, now);
@@ -32,7 +26,7 @@ export async function receptionQueue({ em }: Scope) {
   };
 }
 
-/** The calling doctor's queue: waiting and called visits in calling order, and who is with them now. */
+/** The calling doctor's queue: who is called, who waits in calling order, and who is with them now. */
 export async function myQueue({ em, caller }: Scope) {
   return doctorQueue(em, caller.userId);
 }
@@ -40,11 +34,7 @@ export async function myQueue({ em, caller }: Scope) {
 /** One doctor's queue, as their own screen and the reception's view of it show it. */
 export async function doctorQueue(em: EntityManager, doctorUserId: string) {
   const professional = await ownProfile(em, doctorUserId);
-  const visits = await em.find(
-    VisitSchema,
-    { doctorUserId, status: { $in: [...queuedVisitStatuses, 'in_consultation'] } },
-    { orderBy: [...queueOrder] },
-  );
+  const visits = await em.find(VisitSchema, { doctorUserId, status: { $in: [...queuedVisitStatuses, 'in_consultation'] } });
   const now = new Date();
   return professionalQueue(professional, visits, await queueEntries(em, visits, now), now);
 }
@@ -59,11 +49,9 @@ export async function callNext({ em, caller }: Scope) {
     await ownProfile(tx, caller.userId);
     await lockDoctorRoom(tx, caller.orgId, caller.userId);
     await assertDoctorFree(tx, caller.userId, { action: 'calling the next patient', statuses: ['called', 'in_consultation'] });
-    const [head] = await tx.find(
-      VisitSchema,
-      { doctorUserId: caller.userId, status: 'waiting' },
-      { orderBy: [...queueOrder], limit: 1, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE, ...visitLock },
-    );
+    // The head by the queue rule every screen shows; a visit the desk is moving right now is skipped.
+    const waiting = await tx.find(VisitSchema, { doctorUserId: caller.userId, status: 'waiting' }, { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE, ...visitLock });
+    const [head] = queueLine(waiting).waiting;
     if (!head) throw new ConflictError('queue_empty', 'No patient is waiting in your queue', { allowed: [] });
     await applyVisitEvent(tx, caller, head, { type: 'visit.call', actor: { role: caller.role, userId: caller.userId }, at: new Date().toISOString() }, { changedFields: ['calledAt'] });
     await tx.flush();
@@ -74,14 +62,14 @@ export async function callNext({ em, caller }: Scope) {
 /** Seed 004's line for one professional's queue today, with the figures it is built from. */
 export async function queueSummary({ em, caller }: Scope, professionalId: string) {
   const professional = await requireProfessional(em, professionalId);
-  const visits = await em.find(VisitSchema, { professionalId, ticketDay: clinicDay(new Date(), caller.timeZone), status: { $in: [...queuedVisitStatuses] } });
-  const average = averageWaitMinutes(visits.map((v) => v.checkedInAt), new Date());
+  const { waiting } = queueLine(await em.find(VisitSchema, { professionalId, ticketDay: clinicDay(new Date(), caller.timeZone), status: { $in: [...queuedVisitStatuses] } }));
+  const average = averageWaitMinutes(waiting.map((v) => v.checkedInAt), new Date());
   return {
     professionalId,
     doctorName: professional.displayName,
-    waiting: visits.length,
+    waiting: waiting.length,
     averageWaitMinutes: average,
-    message: queueSummaryMessage(visits.length, professional.displayName, average),
+    message: queueSummaryMessage(waiting.length, professional.displayName, average),
   };
 }
 
@@ -122,8 +110,7 @@ async function queueEntries(em: EntityManager, visits: Visit[], now: Date) {
 }
 
 function professionalQueue(professional: ProfessionalProfile, visits: Visit[], entries: Map<string, QueueEntry>, now: Date) {
-  const mine = visits.filter((v) => v.professionalId === professional.id);
-  const queued = mine.filter((v) => (queuedVisitStatuses as readonly string[]).includes(v.status));
+  const line = queueLine(visits.filter((v) => v.professionalId === professional.id));
   return {
     professionalId: professional.id,
     doctorUserId: professional.userId,
@@ -131,9 +118,9 @@ function professionalQueue(professional: ProfessionalProfile, visits: Visit[], e
     specialty: professional.specialty,
     room: professional.room,
     ticketPrefix: professional.ticketPrefix,
-    waiting: queued.length,
-    averageWaitMinutes: averageWaitMinutes(queued.map((v) => v.checkedInAt), now),
-    visits: queued.map((v) => entries.get(v.id)!),
-    inConsultation: mine.filter((v) => v.status === 'in_consultation').map((v) => entries.get(v.id)!),
+    waiting: line.waiting.length,
+    averageWaitMinutes: averageWaitMinutes(line.waiting.map((v) => v.checkedInAt), now),
+    visits: [...line.called, ...line.waiting].map((v) => entries.get(v.id)!),
+    inConsultation: line.withDoctor.map((v) => entries.get(v.id)!),
   };
 }

@@ -2,6 +2,7 @@ import { untrack } from 'svelte';
 import { api, messageOf, type PatientProfile, type PrescriptionItem, type ProfessionalQueue, type QueueEntry, type Visit, type VisitDetail } from '../../lib/api';
 import type { Envelope } from '../../lib/live/live-client';
 import { LiveResource } from '../../lib/state/live-resource.svelte';
+import { queueLine } from '../../../../workflows/queue-order';
 
 /** A burst of live events about the visit shown becomes one read of it. */
 const detailDebounceMs = 300;
@@ -27,9 +28,11 @@ export class QueueState {
   acting = $state<VisitAction | null>(null);
 
   // Read lazily: the fields are declared before the constructor sets `queue`.
-  waiting = $derived.by(() => (this.queue.data?.visits ?? []).filter((v) => v.status === 'waiting'));
-  called = $derived.by(() => (this.queue.data?.visits ?? []).filter((v) => v.status === 'called'));
-  withMe = $derived.by(() => this.queue.data?.inConsultation ?? []);
+  /** The queue by the rule every screen shows: who waits in calling order, who is called, who is with me. */
+  private line = $derived.by(() => queueLine([...(this.queue.data?.visits ?? []), ...(this.queue.data?.inConsultation ?? [])]));
+  waiting = $derived(this.line.waiting);
+  called = $derived(this.line.called);
+  withMe = $derived(this.line.withDoctor);
   /** Who the consultation panel is about: the one chosen, else whoever is in the room or walking in. */
   current = $derived(this.selectedId ?? this.withMe[0]?.visitId ?? this.called[0]?.visitId ?? null);
   /** The patient who must be seen (or marked as not come) before the next is called: the server refuses a call meanwhile. */

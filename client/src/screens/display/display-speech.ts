@@ -13,8 +13,12 @@ type Phrases = {
   noneWaiting: string;
   nobodyCalled: string;
   call: (ticket: string, room: string) => string;
-  estimated: string;
-  soon: string;
+  /** A wait whose lower bound rounds to nothing: "up to 5 min". */
+  upTo: (minutes: number) => string;
+  /** The tickets the Next list has no room for. */
+  more: (n: number) => string;
+  /** Badge of a ticket the doctor called again. */
+  recall: string;
 };
 
 const en: Phrases = {
@@ -26,8 +30,9 @@ const en: Phrases = {
   noneWaiting: 'Nobody waiting',
   nobodyCalled: 'Please wait for your ticket number',
   call: (ticket, room) => `Ticket ${ticket}, please go to ${room}.`,
-  estimated: 'about',
-  soon: 'a few minutes',
+  upTo: (minutes) => `up to ${minutes} min`,
+  more: (n) => `+${n} more waiting`,
+  recall: 'Recall',
 };
 
 const dictionaries: Record<string, Phrases> = {
@@ -41,8 +46,9 @@ const dictionaries: Record<string, Phrases> = {
     noneWaiting: 'Ninguém aguardando',
     nobodyCalled: 'Aguarde o seu número',
     call: (ticket, room) => `Senha ${ticket}, dirija-se à ${room}.`,
-    estimated: 'cerca de',
-    soon: 'poucos minutos',
+    upTo: (minutes) => `até ${minutes} min`,
+    more: (n) => `+${n} aguardando`,
+    recall: 'Nova chamada',
   },
   es: {
     nowCalling: 'Llamando ahora',
@@ -53,8 +59,9 @@ const dictionaries: Record<string, Phrases> = {
     noneWaiting: 'Nadie en espera',
     nobodyCalled: 'Espere su número, por favor',
     call: (ticket, room) => `Turno ${ticket}, por favor pase a ${room}.`,
-    estimated: 'unos',
-    soon: 'pocos minutos',
+    upTo: (minutes) => `hasta ${minutes} min`,
+    more: (n) => `+${n} en espera`,
+    recall: 'Nueva llamada',
   },
   fr: {
     nowCalling: 'Appel en cours',
@@ -65,8 +72,9 @@ const dictionaries: Record<string, Phrases> = {
     noneWaiting: 'Personne en attente',
     nobodyCalled: 'Merci d’attendre votre numéro',
     call: (ticket, room) => `Ticket ${ticket}, merci de vous rendre en ${room}.`,
-    estimated: 'environ',
-    soon: 'quelques minutes',
+    upTo: (minutes) => `jusqu’à ${minutes} min`,
+    more: (n) => `+${n} en attente`,
+    recall: 'Rappel',
   },
   de: {
     nowCalling: 'Aufruf',
@@ -77,8 +85,9 @@ const dictionaries: Record<string, Phrases> = {
     noneWaiting: 'Niemand wartet',
     nobodyCalled: 'Bitte warten Sie auf Ihre Nummer',
     call: (ticket, room) => `Nummer ${ticket}, bitte in ${room}.`,
-    estimated: 'etwa',
-    soon: 'wenige Minuten',
+    upTo: (minutes) => `bis ${minutes} min`,
+    more: (n) => `+${n} weitere wartend`,
+    recall: 'Erneuter Aufruf',
   },
 };
 
@@ -181,12 +190,25 @@ export class DisplayVoice {
   }
 }
 
-/** A wait for the waiting room: "a few minutes", "about 10 min", "10–25 min", in the display's language. */
-export function displayWait(estimate: { p50: number; p90: number } | number | null | undefined, t: Phrases): string | null {
-  if (estimate === null || estimate === undefined) return null;
-  const low = Math.round(typeof estimate === 'number' ? estimate : estimate.p50);
-  const high = Math.round(typeof estimate === 'number' ? estimate : estimate.p90);
-  if (high <= 2) return t.soon;
-  if (high <= low) return `${t.estimated} ${low} min`;
-  return `${low}–${high} min`;
+/**
+ * A wait as a waiting room is told it: the estimator's median to its 90th percentile, rounded
+ * outwards (to 5 minutes, 15 past the hour, whole hours past two) so it never looks more precise
+ * than it is, "10–20 min"; a single figure (a quote) gets a band around it. Nothing believable to
+ * say (no estimate yet, or zero, which a doctor with no real history of consultation lengths gives)
+ * is "—", never "0 min".
+ */
+export function displayWait(estimate: { p50: number; p90: number } | number | null | undefined, t: Phrases): string {
+  if (estimate === null || estimate === undefined) return '—';
+  const low = typeof estimate === 'number' ? estimate : estimate.p50;
+  const high = typeof estimate === 'number' ? estimate : estimate.p90;
+  if (!(high >= 1)) return '—';
+  const step = high > 120 ? 60 : high > 60 ? 15 : 5;
+  let from = Math.floor(low / step) * step;
+  let to = Math.ceil(high / step) * step;
+  if (to === from) {
+    from = Math.max(0, from - step);
+    to += step;
+  }
+  if (step === 60) return `${from / 60}–${to / 60} h`;
+  return from === 0 ? t.upTo(to) : `${from}–${to} min`;
 }

@@ -247,7 +247,7 @@ const noAccountMail = { registrationAttempt: () => undefined };
 const demoPatients: NewPatient[] = [
   { fullName: 'Beatriz Santos', dateOfBirth: '1984-03-12', gender: 'female', phone: '+5511987650001', email: 'beatriz.santos@example.com', address: 'Rua Augusta 1200, São Paulo', medicalHistory: 'Hypertension, on losartan', consentEmail: true, consentWhatsapp: true },
   { fullName: 'Rafael Oliveira', dateOfBirth: '1991-07-28', gender: 'male', phone: '+5511987650002', email: 'rafael.oliveira@example.com', consentWhatsapp: true },
-  { fullName: 'Helena Costa', dateOfBirth: '1958-11-02', gender: 'female', phone: '+5511987650003', address: 'Av. Paulista 900, São Paulo', medicalHistory: 'Type 2 diabetes; penicillin allergy', consentEmail: true },
+  { fullName: 'Helena Costa', dateOfBirth: '1958-11-02', gender: 'female', phone: '+5511987650003', address: 'Av. Paulista 900, São Paulo', medicalHistory: 'Type 2 diabetes; penicillin allergy', allergies: [{ substance: 'penicillins', reaction: 'Hives', severity: 'moderate' }], consentEmail: true },
   { fullName: 'Miguel Ferreira', dateOfBirth: '2012-05-19', gender: 'male', phone: '+5511987650004', email: 'ferreira.family@example.com', medicalHistory: 'Asthma (salbutamol as needed)', consentEmail: true },
   { fullName: 'Sophie Dubois', dateOfBirth: '1979-01-30', gender: 'female', phone: '+33612345678', email: 'sophie.dubois@example.fr', consentEmail: true, hideOnPublicScreens: true },
   { fullName: 'Kofi Mensah', dateOfBirth: '1988-09-09', gender: 'male', phone: '+233241234567', consentWhatsapp: true },
@@ -257,7 +257,7 @@ const demoPatients: NewPatient[] = [
   { fullName: 'Tomás Herrera', dateOfBirth: '1973-02-11', gender: 'male', phone: '+5491123456780', address: 'Calle Corrientes 1500, Buenos Aires' },
   { fullName: 'Yuki Nakamura', dateOfBirth: '1999-06-21', gender: 'undisclosed', phone: '+819012345678', email: 'yuki.n@example.jp', consentEmail: true },
   { fullName: 'Fernanda Lima', dateOfBirth: '1963-10-07', gender: 'female', phone: '+5511987650012', medicalHistory: 'Full upper denture' },
-  { fullName: 'Oliver Smith', dateOfBirth: '1986-03-27', gender: 'male', phone: '+447700900123', email: 'oliver.smith@example.co.uk', consentEmail: true },
+  { fullName: 'Oliver Smith', dateOfBirth: '1986-03-27', gender: 'male', phone: '+447911123456', email: 'oliver.smith@example.co.uk', consentEmail: true },
   { fullName: 'Amara Nwosu', dateOfBirth: '2008-01-14', gender: 'female', phone: '+2348031234567', consentWhatsapp: true },
   { fullName: 'Pedro Gomes', dateOfBirth: '1950-07-31', gender: 'male', phone: '+5511987650015', address: 'Rua da Consolação 45, São Paulo', medicalHistory: 'Pacemaker; on aspirin' },
 ];

@@ -11,6 +11,7 @@ import { Migration0009OrgTimeZone } from './0009-org-time-zone';
 import { Migration0010Identity } from './0010-identity';
 import { Migration0011SessionVersion } from './0011-session-version';
 import { Migration0012AuditEntityIds } from './0012-audit-entity-ids';
+import { Migration0013AllergiesAndStaffPhones } from './0013-allergies-and-staff-phones';
 
 /** Listed explicitly so the same build runs under tsx, vitest and bundlers without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -26,4 +27,5 @@ export const migrationsList: MigrationObject[] = [
   { name: '0010-identity', class: Migration0010Identity },
   { name: '0011-session-version', class: Migration0011SessionVersion },
   { name: '0012-audit-entity-ids', class: Migration0012AuditEntityIds },
+  { name: '0013-allergies-and-staff-phones', class: Migration0013AllergiesAndStaffPhones },
 ];

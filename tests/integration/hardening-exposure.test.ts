@@ -183,7 +183,7 @@ describe('the pharmacy', () => {
     const visitUrl = c.url(`/visits/${visit.id}`);
     await ok(call({ method: 'POST', url: c.url('/queue/me/call-next'), token: c.drB.token }));
     await ok(call({ method: 'POST', url: `${visitUrl}/start`, token: c.drB.token, payload: {} }));
-    await ok(call({ method: 'POST', url: `${visitUrl}/prescription/items`, token: c.drB.token, payload: { medicine: 'Amoxicillin', dosage: '500 mg', frequency: 'every 8 hours', duration: '7 days' } }), 201);
+    await ok(call({ method: 'POST', url: `${visitUrl}/prescription/items`, token: c.drB.token, payload: { medicine: 'Amoxicillin', dosage: '500 mg', frequency: 'every 8 hours', duration: '7 days', acknowledgeAllergies: [{ substance: 'penicillin', reason: 'Took it last year without a reaction' }] } }), 201);
     await ok(call({ method: 'POST', url: `${visitUrl}/complete`, token: c.drB.token, payload: {} }));
     const pharmacy = c.tokens.medical_staff;
     const vitalsOrHistory = /systolic|diastolic|pulse|temperature|heightCm|weightKg|vitals|medicalHistory|Penicillin allergy|notes|diagnosis/i;

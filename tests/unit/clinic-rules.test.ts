@@ -1,26 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ageOn, dateOfBirthProblem, formatRecordNumber, isE164, likeContaining, normalisePhone } from '../../server/modules/patients/patient-rules';
+import { ageOn, dateOfBirthProblem, formatRecordNumber, likeContaining } from '../../server/modules/patients/patient-rules';
 import { vitalRanges, vitalsProblems } from '../../server/modules/visits/vitals';
 import { averageWaitMinutes, doctorTitle, queueSummaryMessage } from '../../server/modules/queue/queue-summary';
 import { escapeHtml, renderPrescriptionPage } from '../../server/modules/pharmacy/prescription-page';
-
-describe('phone numbers (E.164)', () => {
-  it.each([
-    ['+5511912345678', '+5511912345678'],
-    ['+55 (11) 91234-5678', '+5511912345678'],
-    ['+1 415.555.2671', '+14155552671'],
-    ['  +44 20 7946 0958 ', '+442079460958'],
-    ['+12345678', '+12345678'],
-    ['+123456789012345', '+123456789012345'],
-  ])('accepts %s as %s', (input, stored) => {
-    expect(normalisePhone(input)).toBe(stored);
-    expect(isE164(stored)).toBe(true);
-  });
-
-  it.each(['11912345678', '+0123456789', '+1234567', '+1234567890123456', '+55 11 9123a5678', '', '+', '++5511912345678'])('refuses %j', (input) => {
-    expect(normalisePhone(input)).toBeNull();
-  });
-});
 
 describe('age from the date of birth', () => {
   it('counts whole years, turning a year older on the birthday itself', () => {

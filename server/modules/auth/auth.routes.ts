@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { errorResponses, Uuid } from '../../shared/http-schemas';
-import { RoleName, UserBody } from '../orgs/orgs.schemas';
+import { RoleName } from '../orgs/orgs.schemas';
 import { orgKinds } from '../orgs/org.entity';
 import type { AccountMail } from './account-mail';
+import { AccountBody, AccountChangesBody } from './auth.schemas';
 import type { AuthService } from './auth.service';
 
 const SessionBody = Type.Object({ accessToken: Type.String(), refreshToken: Type.String(), expiresIn: Type.Integer() });
@@ -80,11 +81,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; accountM
     config: { access: 'user' },
     schema: {
       tags: ['auth'],
-      summary: 'Change your own name',
-      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
-      response: { 200: UserBody, ...errorResponses },
+      summary: 'Change your own name, phone and WhatsApp consent (staff get their clinic messages there)',
+      body: AccountChangesBody,
+      response: { 200: AccountBody, ...errorResponses },
     },
-    handler: (request) => auth.renameMe(request.em, request.accountActor(), request.body.name),
+    handler: (request) => auth.updateMe(request.em, request.accountActor(), request.body),
   });
 
   app.get('/auth/me', {
@@ -94,7 +95,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; accountM
       summary: 'The signed-in user and their memberships',
       response: {
         200: Type.Object({
-          user: UserBody,
+          user: AccountBody,
           memberships: Type.Array(Type.Object({ orgId: Uuid, orgName: Type.String(), orgKind: Type.Enum(orgKinds), role: RoleName })),
         }),
         ...errorResponses,

@@ -1,8 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { invalid, TooManyRequestsError, UnauthenticatedError } from '../../shared/errors';
+import type { CountryCode } from 'libphonenumber-js/max';
+import type { Static } from 'typebox';
+import { invalid, TooManyRequestsError, UnauthenticatedError, ValidationError, type FieldError } from '../../shared/errors';
+import { normalisePhone, phoneCountryOf, phoneProblem } from '../../shared/phone';
 import { recordAudit } from '../audit/audit.service';
 import type { AccountMail } from './account-mail';
+import type { AccountBody, AccountChangesBody } from './auth.schemas';
 import { PasswordResetSchema } from './password-reset.entity';
 import { endUserSessions } from './sessions';
 import { OrgSchema } from '../orgs/org.entity';
@@ -27,6 +31,8 @@ export interface AccountActor {
   requestId: string;
   ip: string;
 }
+
+export type AccountChanges = Static<typeof AccountChangesBody>;
 
 export interface Session {
   accessToken: string;
@@ -153,23 +159,61 @@ export class AuthService {
     });
   }
 
-  /** The signed-in user's own name: theirs to change, nobody else's. */
-  async renameMe(em: EntityManager, actor: AccountActor, name: string) {
+  /**
+   * The signed-in user's own name, phone and WhatsApp consent: theirs to change, nobody else's. A
+   * national number is read in the country of the user's orgs when they all share one; consent needs
+   * a phone, and removing the phone withdraws it. Each change is audited by field name only.
+   */
+  async updateMe(em: EntityManager, actor: AccountActor, changes: AccountChanges) {
     const user = await em.findOne(UserSchema, { id: actor.userId });
     if (!user?.active) throw new UnauthenticatedError();
-    const trimmed = name.trim();
-    if (!trimmed) throw invalid('name', 'must not be blank');
-    if (trimmed !== user.name) {
-      user.name = trimmed;
-      await recordAccountAudit(em, actor, 'account.rename', ['name']);
-      await em.flush();
+    const problems: FieldError[] = [];
+    const name = changes.name?.trim();
+    if (name === '') problems.push({ field: 'name', message: 'must not be blank' });
+    let phone = user.phone ?? null;
+    if (changes.phone === null) phone = null;
+    else if (changes.phone !== undefined) {
+      const country = await this.phoneCountryOfMember(em, user.id);
+      phone = normalisePhone(changes.phone, country);
+      if (!phone) problems.push({ field: 'phone', message: phoneProblem(country) });
     }
-    return publicUser(user);
+    const consent = phone ? (changes.whatsappConsent ?? user.whatsappConsent) : false;
+    // An unreadable phone is reported as such, not as a consent without a phone.
+    if (changes.whatsappConsent && !phone && !problems.some((p) => p.field === 'phone')) {
+      problems.push({ field: 'whatsappConsent', message: 'needs a phone number to send to' });
+    }
+    if (problems.length) throw new ValidationError(problems);
+    if (name !== undefined && name !== user.name) {
+      user.name = name;
+      await recordAccountAudit(em, actor, 'account.rename', ['name']);
+    }
+    const contactChanged = [
+      ...(phone !== (user.phone ?? null) ? ['phone'] : []),
+      ...(consent !== user.whatsappConsent ? ['whatsappConsent'] : []),
+    ];
+    if (contactChanged.length) {
+      user.phone = phone;
+      if (consent !== user.whatsappConsent) {
+        user.whatsappConsent = consent;
+        user.whatsappConsentAt = consent ? new Date() : null;
+      }
+      await recordAccountAudit(em, actor, 'account.changePhone', contactChanged);
+    }
+    await em.flush();
+    return ownAccount(user);
   }
 
   async logout(em: EntityManager, refreshToken: string): Promise<void> {
     const stored = await em.findOne(RefreshTokenSchema, { tokenHash: hashToken(refreshToken) });
     if (stored) await this.revokeFamily(em, stored.familyId);
+  }
+
+  /** The one country of every org the user belongs to, to read a national phone number in; none when they differ. */
+  private async phoneCountryOfMember(em: EntityManager, userId: string): Promise<CountryCode | undefined> {
+    const memberships = await em.find(MembershipSchema, { userId, active: true }, noTenant);
+    const orgs = await em.find(OrgSchema, { id: { $in: memberships.map((m) => m.orgId) } });
+    const countries = new Set(orgs.map((org) => phoneCountryOf(org.timeZone)));
+    return countries.size === 1 ? [...countries][0] : undefined;
   }
 
   /** The user and every active membership, with each org's name and kind, for the org switcher. */
@@ -180,7 +224,7 @@ export class AuthService {
     const orgs = await em.find(OrgSchema, { id: { $in: memberships.map((m) => m.orgId) }, active: true });
     const orgById = new Map(orgs.map((o) => [o.id, o]));
     return {
-      user: publicUser(user),
+      user: ownAccount(user),
       memberships: memberships.flatMap((m) => {
         const org = orgById.get(m.orgId);
         return org ? [{ orgId: org.id, orgName: org.name, orgKind: org.kind, role: m.role }] : [];
@@ -214,6 +258,11 @@ export class AuthService {
 
 export function publicUser(user: User) {
   return { id: user.id, email: user.email, name: user.name, active: user.active };
+}
+
+/** The account as its owner sees it: with the contact details only they set. */
+function ownAccount(user: User): Static<typeof AccountBody> {
+  return { ...publicUser(user), phone: user.phone ?? null, whatsappConsent: user.whatsappConsent, whatsappConsentAt: user.whatsappConsentAt?.toISOString() ?? null };
 }
 
 /**

@@ -39,6 +39,8 @@ export const permissions = {
   'patient.read': ['org_admin', 'receptionist', 'doctor', 'patient'],
   'patient.update': ['org_admin', 'receptionist', 'patient'],
   'patient.delete': ['org_admin'],
+  /** Allergies are told at the desk and found in the chair: the doctor records them too (their assigned patients only). */
+  'patient.allergies': ['org_admin', 'receptionist', 'doctor'],
   'treatment.create': ['doctor'],
   /** The patient portal: the caller's own record, appointments, visits and prescriptions. */
   'portal.read': ['patient'],

@@ -11,6 +11,10 @@ export const UserSchema = defineEntity({
     passwordHash: p.string().length(255).hidden(),
     name: p.string().length(200),
     active: p.boolean().default(true),
+    /** E.164, set by the person themselves (never by an org): where staff messages go by WhatsApp. */
+    phone: p.string().length(16).nullable(),
+    whatsappConsent: p.boolean().default(false),
+    whatsappConsentAt: p.datetime().nullable(),
     /** Moves on each time the user's sessions end; tokens issued at an older version are refused. */
     sessionVersion: p.integer().default(0),
     createdAt: p.datetime().onCreate(() => new Date()),

@@ -21,6 +21,9 @@ interface ClinicSubjectRow {
   professional_name: string | null;
   room: string;
   professional_email: string | null;
+  /** E.164, set by the professional themselves on their account. */
+  professional_phone: string | null;
+  professional_consent_whatsapp: boolean | null;
 }
 
 interface LabUser {
@@ -48,7 +51,8 @@ type SubjectRow = { id: string; org_id: string };
 const wantedJoin = 'join unnest(array[?]::uuid[], array[?]::uuid[]) as wanted(id, org_id) on s.id = wanted.id and s.org_id = wanted.org_id';
 
 const clinicPeople = `p.full_name as patient_name, p.email as patient_email, p.phone as patient_phone, p.consent_email, p.consent_whatsapp,
-       pp.display_name as professional_name, pp.room, u.email as professional_email`;
+       pp.display_name as professional_name, pp.room, u.email as professional_email,
+       u.phone as professional_phone, u.whatsapp_consent as professional_consent_whatsapp`;
 const clinicPeopleJoins = `join orgs o on o.id = s.org_id
   left join patients p on p.id = s.patient_id and p.org_id = s.org_id and p.deleted_at is null
   left join professional_profiles pp on pp.id = s.professional_id and pp.org_id = s.org_id
@@ -116,8 +120,13 @@ function clinicDelivery(job: NotificationJob, row: ClinicSubjectRow | null): Del
     if (!row.consent_whatsapp) return { skip: 'no consent to WhatsApp' };
     return { to: row.patient_phone, facts };
   }
-  if (job.channel === 'whatsapp') return { skip: 'no WhatsApp number on file for staff' };
-  return row.professional_email ? { to: row.professional_email, facts: { ...facts, recipientName: row.professional_name } } : { skip: 'no email on file' };
+  const toProfessional = { ...facts, recipientName: row.professional_name };
+  if (job.channel === 'whatsapp') {
+    if (!row.professional_phone) return { skip: 'the professional has no phone on their account' };
+    if (!row.professional_consent_whatsapp) return { skip: 'the professional has not consented to WhatsApp' };
+    return { to: row.professional_phone, facts: toProfessional };
+  }
+  return row.professional_email ? { to: row.professional_email, facts: toProfessional } : { skip: 'no email on file' };
 }
 
 function labCaseDelivery(job: NotificationJob, row: LabCaseRow | null): Delivery {

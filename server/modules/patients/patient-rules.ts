@@ -1,21 +1,5 @@
 /** Pure rules about patient records, shared by the service and its unit tests. */
 
-/** E.164: a plus, then 8 to 15 digits, the first not zero (country codes never start with 0). */
-const e164 = /^\+[1-9]\d{7,14}$/;
-
-/**
- * The phone as stored: spaces, dashes, dots and brackets people type are dropped, so
- * '+55 (11) 91234-5678' becomes '+5511912345678'. Returns null when the result is not E.164.
- */
-export function normalisePhone(input: string): string | null {
-  const compact = input.trim().replace(/[\s().-]/g, '');
-  return e164.test(compact) ? compact : null;
-}
-
-export function isE164(phone: string): boolean {
-  return e164.test(phone);
-}
-
 /** Whole years between a date of birth and a day, both 'YYYY-MM-DD' calendar dates (no time zone games). */
 export function ageOn(dateOfBirth: string, day: string): number {
   const [by, bm, bd] = dateOfBirth.split('-').map(Number) as [number, number, number];

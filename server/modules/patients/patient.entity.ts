@@ -2,6 +2,7 @@ import { defineEntity, type InferEntity } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { OrgSchema } from '../orgs/org.entity';
 import { UserSchema } from '../auth/user.entity';
+import type { Allergy } from './patients.schemas';
 
 export const genders = ['female', 'male', 'other', 'undisclosed'] as const;
 export type Gender = (typeof genders)[number];
@@ -27,6 +28,8 @@ export const PatientSchema = defineEntity({
     email: p.string().length(320).nullable(),
     address: p.text().nullable(),
     medicalHistory: p.text().nullable(),
+    /** Checked against every medicine prescribed; empty when none is known. */
+    allergies: p.json<Allergy[]>().onCreate(() => []),
     consentEmail: p.boolean().default(false),
     consentWhatsapp: p.boolean().default(false),
     /** Privacy: keep even the ticket off the waiting-room display (the patient is called in person). */

@@ -3,11 +3,13 @@ import { Type } from 'typebox';
 import { errorResponses, OrgParams } from '../../shared/http-schemas';
 import type { AccountMail } from '../auth/account-mail';
 import {
+  AllergiesChangeBody,
   NewPatientBody,
   NewTreatmentBody,
   PatientBody,
   PatientChangesBody,
   PatientListBody,
+  PatientAllergiesBody,
   PatientListQuery,
   PatientParams,
   ProfileBody,
@@ -17,12 +19,14 @@ import {
 import {
   addTreatment,
   deletePatient,
+  getAllergies,
   getOwnPatient,
   getPatientProfile,
   listTreatments,
   registerPatient,
   searchPatients,
   selfRegisterPatient,
+  setAllergies,
   updatePatient,
 } from './patients.service';
 
@@ -83,6 +87,24 @@ export const patientsRoutes: FastifyPluginAsyncTypebox<{ accountMail: AccountMai
     config: { access: { permission: 'patient.update' } },
     schema: { tags: ['patients'], params: PatientParams, body: PatientChangesBody, response: { 200: PatientBody, ...errorResponses } },
     handler: (request) => updatePatient(request.scope(), request.params.patientId, request.body),
+  });
+
+  app.get('/orgs/:orgId/patients/:patientId/allergies', {
+    config: { access: { permission: 'patient.read' } },
+    schema: { tags: ['patients'], summary: "The patient's allergies and the record's version (staff reads are audited)", params: PatientParams, response: { 200: PatientAllergiesBody, ...errorResponses } },
+    handler: (request) => getAllergies(request.scope(), request.params.patientId),
+  });
+
+  app.put('/orgs/:orgId/patients/:patientId/allergies', {
+    config: { access: { permission: 'patient.allergies' } },
+    schema: {
+      tags: ['patients'],
+      summary: "Replace the patient's allergies (checked at every prescription); the version read is required",
+      params: PatientParams,
+      body: AllergiesChangeBody,
+      response: { 200: PatientAllergiesBody, ...errorResponses },
+    },
+    handler: (request) => setAllergies(request.scope(), request.params.patientId, request.body),
   });
 
   app.delete('/orgs/:orgId/patients/:patientId', {

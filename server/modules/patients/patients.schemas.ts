@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { Uuid } from '../../shared/http-schemas';
 import { genders } from './patient.entity';
 
@@ -10,8 +10,27 @@ export const Text = (maxLength: number, options: { minLength?: number; descripti
   Type.String({ minLength: options.minLength ?? 1, maxLength, pattern: '^[^\\u0000]*$', ...(options.description ? { description: options.description } : {}) });
 const Day = Type.String({ format: 'date', description: 'A calendar date, YYYY-MM-DD' });
 const Email = Type.String({ format: 'email', maxLength: 320 });
-const Phone = Type.String({ minLength: 8, maxLength: 32, description: 'E.164, e.g. +5511912345678; spaces and dashes are dropped' });
+const Phone = Type.String({ minLength: 8, maxLength: 32, description: "With its country code (+55 11 91234-5678) or as dialled in the clinic's country; stored as E.164" });
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const allergySeverities = ['mild', 'moderate', 'severe'] as const;
+
+/** One allergy as the record keeps it: a drug class code from the data file (e.g. 'penicillins'), a medicine or free text. */
+export const AllergyBody = Type.Object(
+  {
+    substance: Text(200, { description: "A drug class code (penicillins, cephalosporins, nsaids, sulfonamides, amide-local-anaesthetics, ester-local-anaesthetics, latex, chlorhexidine), a medicine or free text" }),
+    reaction: Type.Union([Text(500), Type.Null()]),
+    severity: Type.Union([Type.Enum(allergySeverities), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type Allergy = Static<typeof AllergyBody>;
+
+const NewAllergy = Type.Object(
+  { substance: AllergyBody.properties.substance, reaction: Type.Optional(AllergyBody.properties.reaction), severity: Type.Optional(AllergyBody.properties.severity) },
+  { additionalProperties: false },
+);
+const Allergies = Type.Array(NewAllergy, { maxItems: 50 });
 
 export const PatientParams = Type.Object({ orgId: Type.String(), patientId: Uuid });
 
@@ -26,6 +45,7 @@ export const PatientBody = Type.Object({
   email: Type.Union([Type.String(), Type.Null()]),
   address: Type.Union([Type.String(), Type.Null()]),
   medicalHistory: Type.Union([Type.String(), Type.Null()]),
+  allergies: Type.Array(AllergyBody),
   consentEmail: Type.Boolean(),
   consentWhatsapp: Type.Boolean(),
   hideOnPublicScreens: Type.Boolean(),
@@ -43,6 +63,7 @@ const patientFields = {
   email: Type.Optional(Nullable(Email)),
   address: Type.Optional(Nullable(Text(2000, { minLength: 0 }))),
   medicalHistory: Type.Optional(Nullable(Text(20_000, { minLength: 0 }))),
+  allergies: Type.Optional(Allergies),
   consentEmail: Type.Optional(Type.Boolean()),
   consentWhatsapp: Type.Optional(Type.Boolean()),
   hideOnPublicScreens: Type.Optional(Type.Boolean()),
@@ -82,6 +103,14 @@ export const PatientChangesBody = Type.Object(
   },
   { minProperties: 1, additionalProperties: false },
 );
+
+/** The whole list, replacing what the record had: the version read keeps two editors from dropping each other's entries. */
+export const AllergiesChangeBody = Type.Object(
+  { allergies: Allergies, version: Type.Integer({ minimum: 1, description: 'The version read; a stale one answers 409' }) },
+  { additionalProperties: false },
+);
+
+export const PatientAllergiesBody = Type.Object({ allergies: Type.Array(AllergyBody), version: Type.Integer() });
 
 export const PatientListQuery = Type.Object({
   q: Type.Optional(Text(200, { description: 'Part of the name, phone or record number' })),

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Static } from 'typebox';
 import { assignChanged } from '../../shared/assign-changed';
 import { cursorPart, decodeCursor, encodeCursor } from '../../shared/cursor';
+import { normalisePhone, phoneCountryOf, phoneProblem } from '../../shared/phone';
 import { ConflictError, ForbiddenError, invalid, NotFoundError, ValidationError, type FieldError } from '../../shared/errors';
 import type { Caller, Scope } from '../../shared/scope';
 import { tenantFilter } from '../../db/orm';
@@ -21,9 +22,9 @@ import { professionalOfUser, professionalsById } from '../professionals/professi
 import { VisitSchema } from '../visits/visit.entity';
 import { finalVisitStatuses } from '../visits/visit-statuses';
 import { PatientSchema, type Patient } from './patient.entity';
-import type { NewPatientBody, NewTreatmentBody, PatientChangesBody, SelfRegistrationBody } from './patients.schemas';
+import type { Allergy, AllergiesChangeBody, NewPatientBody, NewTreatmentBody, PatientChangesBody, SelfRegistrationBody } from './patients.schemas';
 import { TreatmentRecordSchema, type TreatmentRecord } from './treatment-record.entity';
-import { ageOn, dateOfBirthProblem, formatRecordNumber, likeContaining, normalisePhone } from './patient-rules';
+import { ageOn, dateOfBirthProblem, formatRecordNumber, likeContaining } from './patient-rules';
 
 export type NewPatient = Static<typeof NewPatientBody>;
 export type PatientChanges = Static<typeof PatientChangesBody>;
@@ -164,6 +165,39 @@ export async function updatePatient({ em, caller }: Scope, patientId: string, ch
     if (changed.length) recordAudit(tx, caller, { action: 'patient.update', entityType: 'Patient', entityId: patient.id, changedFields: changed });
     await tx.flush();
     return publicPatient(patient, caller.timeZone);
+  });
+}
+
+export type AllergiesChange = Static<typeof AllergiesChangeBody>;
+
+/** The patient's allergies and the record's version, for the desk's and the doctor's allergy editors; staff reads are audited. */
+export async function getAllergies({ em, caller }: Scope, patientId: string) {
+  return em.transactional(async (tx) => {
+    const patient = await requireVisiblePatient(tx, caller, patientId);
+    auditRead(tx, caller, patient.id, ['allergies']);
+    await tx.flush();
+    return { allergies: patient.allergies, version: patient.version ?? 1 };
+  });
+}
+
+/**
+ * Replaces the patient's allergies (the desk at check-in, the doctor during a consultation). The
+ * version read is required: two people editing the list at once must not drop each other's entries.
+ */
+export async function setAllergies({ em, caller }: Scope, patientId: string, change: AllergiesChange) {
+  const problems: FieldError[] = [];
+  const allergies = cleanAllergies(change.allergies, problems);
+  if (problems.length) throw new ValidationError(problems);
+  return em.transactional(async (tx) => {
+    const patient = await requireVisiblePatient(tx, caller, patientId);
+    if (change.version !== patient.version) {
+      throw new ConflictError('stale_version', 'Someone else changed this patient first; reload and try again', { version: patient.version });
+    }
+    // A list read back unchanged is not a change (assignChanged compares arrays by reference).
+    const changed = JSON.stringify(patient.allergies) === JSON.stringify(allergies) ? [] : assignChanged(patient, { allergies });
+    if (changed.length) recordAudit(tx, caller, { action: 'patient.update', entityType: 'Patient', entityId: patient.id, changedFields: changed });
+    await tx.flush();
+    return { allergies: patient.allergies, version: patient.version ?? 1 };
   });
 }
 
@@ -371,6 +405,7 @@ export function publicPatient(patient: Patient, timeZone: string) {
     email: patient.email ?? null,
     address: patient.address ?? null,
     medicalHistory: patient.medicalHistory ?? null,
+    allergies: patient.allergies,
     consentEmail: patient.consentEmail,
     consentWhatsapp: patient.consentWhatsapp,
     hideOnPublicScreens: patient.hideOnPublicScreens,
@@ -424,6 +459,7 @@ async function createPatientRow(em: EntityManager, orgId: string, fields: NewPat
     email: fields.email ?? null,
     address: fields.address ?? null,
     medicalHistory: fields.medicalHistory ?? null,
+    allergies: fields.allergies ?? [],
     consentEmail: fields.consentEmail ?? false,
     consentWhatsapp: fields.consentWhatsapp ?? false,
     hideOnPublicScreens: fields.hideOnPublicScreens ?? false,
@@ -458,6 +494,7 @@ function cleanPatientFields<T extends PatientFields>(input: T, timeZone: string,
     email: input.email,
     address: input.address,
     medicalHistory: input.medicalHistory,
+    allergies: input.allergies,
     consentEmail: input.consentEmail,
     consentWhatsapp: input.consentWhatsapp,
     hideOnPublicScreens: input.hideOnPublicScreens,
@@ -467,10 +504,12 @@ function cleanPatientFields<T extends PatientFields>(input: T, timeZone: string,
     if (!out.fullName) problems.push({ field: 'fullName', message: 'must not be blank' });
   }
   if (input.phone !== undefined) {
-    const phone = normalisePhone(input.phone);
+    const country = phoneCountryOf(timeZone);
+    const phone = normalisePhone(input.phone, country);
     if (phone) out.phone = phone;
-    else problems.push({ field: 'phone', message: 'must be an international number in E.164 form, e.g. +5511912345678' });
+    else problems.push({ field: 'phone', message: phoneProblem(country) });
   }
+  if (input.allergies !== undefined) out.allergies = cleanAllergies(input.allergies, problems);
   if (input.dateOfBirth !== undefined) {
     const problem = dateOfBirthProblem(input.dateOfBirth, clinicDay(new Date(), timeZone));
     if (problem) problems.push({ field: 'dateOfBirth', message: problem });
@@ -484,6 +523,19 @@ function cleanPatientFields<T extends PatientFields>(input: T, timeZone: string,
   }
   if (problems.length) throw new ValidationError(problems);
   return out as OwnFields<T>;
+}
+
+/** Each allergy trimmed, with an explicit null for what was not said; one entry per substance (a repeat is a problem named). */
+function cleanAllergies(input: NonNullable<NewPatient['allergies']>, problems: FieldError[]): Allergy[] {
+  const seen = new Set<string>();
+  return input.map((allergy, i) => {
+    const substance = allergy.substance.trim().replace(/\s+/g, ' ');
+    const key = substance.toLowerCase();
+    if (!substance) problems.push({ field: `allergies.${i}.substance`, message: 'must not be blank' });
+    else if (seen.has(key)) problems.push({ field: `allergies.${i}.substance`, message: 'is already in the list' });
+    seen.add(key);
+    return { substance, reaction: allergy.reaction?.trim() || null, severity: allergy.severity ?? null };
+  });
 }
 
 function providedFields(input: object): string[] {

@@ -17,6 +17,11 @@ export const PrescriptionSchema = defineEntity({
 });
 export type Prescription = InferEntity<typeof PrescriptionSchema>;
 
+export interface AllergyOverride {
+  substance: string;
+  reason: string | null;
+}
+
 export const itemStatuses = ['active', 'stopped'] as const;
 export type ItemStatus = (typeof itemStatuses)[number];
 
@@ -37,6 +42,8 @@ export const PrescriptionItemSchema = defineEntity({
     stoppedInSessionId: p.manyToOne(ConsultationSessionSchema).mapToPk().fieldName('stopped_in_session_id').nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     stoppedAt: p.datetime().nullable(),
+    /** The allergies this medicine matched that its doctor knowingly prescribed over, with their reasons. */
+    allergyOverride: p.json<AllergyOverride[]>().nullable(),
   }),
 });
 export type PrescriptionItem = InferEntity<typeof PrescriptionItemSchema>;

@@ -4,8 +4,10 @@ import { ConflictError, NotFoundError } from '../../shared/errors';
 import type { Scope } from '../../shared/scope';
 import { recordAudit } from '../audit/audit.service';
 import { requireOpenSession } from '../consultations/consultations.service';
+import { requirePatient } from '../patients/patients.service';
 import { requireOwnVisit } from '../visits/visit-access';
-import { PrescriptionItemSchema, PrescriptionSchema, type Prescription, type PrescriptionItem } from './prescription.entity';
+import { allergyWarnings, normaliseDrugText, type AllergyWarning } from './allergy-check';
+import { PrescriptionItemSchema, PrescriptionSchema, type AllergyOverride, type Prescription, type PrescriptionItem } from './prescription.entity';
 import type { NewItemBody } from './prescriptions.schemas';
 
 export type NewItem = Static<typeof NewItemBody>;
@@ -13,12 +15,17 @@ export type NewItem = Static<typeof NewItemBody>;
 /**
  * Adds a medicine during an open session of the visit, by the doctor who opened it. The visit's
  * prescription is created with its first item. The visit row is locked, so completing the
- * consultation cannot interleave with a late item.
+ * consultation cannot interleave with a late item. A medicine that matches one of the patient's
+ * allergies (itself, its class, or a class that cross-reacts) is refused with 409 allergy_warning
+ * until the doctor acknowledges each allergy named; the override is kept on the item and audited.
  */
 export async function addPrescriptionItem({ em, caller }: Scope, visitId: string, input: NewItem) {
+  const medicine = input.medicine.trim();
   return em.transactional(async (tx) => {
     const visit = await requireOwnVisit(tx, caller, visitId, { lock: true });
     const session = await requireOpenSession(tx, caller, visit.id);
+    const patient = await requirePatient(tx, visit.patientId);
+    const allergyOverride = acknowledgedOverride(allergyWarnings(medicine, patient.allergies, patient.medicalHistory), input.acknowledgeAllergies ?? []);
     let prescription = await tx.findOne(PrescriptionSchema, { visitId: visit.id });
     if (!prescription) {
       prescription = tx.create(PrescriptionSchema, { orgId: visit.orgId, visitId: visit.id });
@@ -27,14 +34,18 @@ export async function addPrescriptionItem({ em, caller }: Scope, visitId: string
     const item = tx.create(PrescriptionItemSchema, {
       orgId: visit.orgId,
       prescriptionId: prescription.id,
-      medicine: input.medicine.trim(),
+      medicine,
       dosage: input.dosage.trim(),
       frequency: input.frequency.trim(),
       duration: input.duration.trim(),
       status: 'active',
       addedInSessionId: session.id,
+      allergyOverride,
     });
     recordAudit(tx, caller, { action: 'prescription.addItem', entityType: 'PrescriptionItem', entityId: item.id, changedFields: ['medicine', 'dosage', 'frequency', 'duration', 'status'] });
+    if (allergyOverride) {
+      recordAudit(tx, caller, { action: 'prescription.allergyOverride', entityType: 'PrescriptionItem', entityId: item.id, changedFields: ['medicine', 'allergyOverride'] });
+    }
     await tx.flush();
     return publicPrescription(prescription, await tx.find(PrescriptionItemSchema, { prescriptionId: prescription.id }, { orderBy: { createdAt: 'asc' } }));
   });
@@ -56,6 +67,20 @@ export async function stopPrescriptionItem({ em, caller }: Scope, visitId: strin
     await tx.flush();
     return publicPrescription(prescription, await tx.find(PrescriptionItemSchema, { prescriptionId: prescription.id }, { orderBy: { createdAt: 'asc' } }));
   });
+}
+
+/**
+ * The override to keep when every allergy warned of is acknowledged by name; null when nothing was
+ * warned of. An allergy left unacknowledged refuses the item, naming each warning.
+ */
+function acknowledgedOverride(warnings: AllergyWarning[], acknowledgements: { substance: string; reason?: string }[]): AllergyOverride[] | null {
+  if (!warnings.length) return null;
+  const reasons = new Map(acknowledgements.map((a) => [normaliseDrugText(a.substance), a.reason?.trim() || null]));
+  const missing = warnings.filter((w) => !reasons.has(normaliseDrugText(w.substance)));
+  if (missing.length) {
+    throw new ConflictError('allergy_warning', missing.map((w) => w.message).join(' '), { warnings });
+  }
+  return warnings.map((w) => ({ substance: w.substance, reason: reasons.get(normaliseDrugText(w.substance)) ?? null }));
 }
 
 // ---- for other modules -------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config';
+import { configuredNotifications, type DatabaseNotifications } from './db/notifications';
 import { loggerOptions } from './logger';
 import { dbPlugin } from './plugins/db';
 import { redisPlugin } from './plugins/redis';
@@ -53,6 +54,8 @@ export interface AppDeps {
   queues: Queues;
   /** Where logs go; tests pass a stream they can scan for health data. */
   logStream?: NodeJS.WritableStream;
+  /** The database's NOTIFYs, which keep the access cache true; by default as the config says (see `configuredNotifications`). */
+  notifications?: DatabaseNotifications | null;
 }
 
 /** Every live screen a socket can subscribe to. */
@@ -72,7 +75,7 @@ async function principalFromToken(auth: Record<string, unknown>, em: EntityManag
 }
 
 /** Builds the whole HTTP app without listening, so main, the tests and the benchmarks share it. */
-export async function buildApp({ config, orm, redis, queues, logStream }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, orm, redis, queues, logStream, notifications = configuredNotifications(config) }: AppDeps): Promise<FastifyInstance> {
   const logger = logStream ? { ...loggerOptions(config.logLevel), stream: logStream } : loggerOptions(config.logLevel);
   const app = Fastify({
     logger,
@@ -113,7 +116,7 @@ export async function buildApp({ config, orm, redis, queues, logStream }: AppDep
   await app.register(closedBodiesPlugin);
   await app.register(dbPlugin, { orm });
   await app.register(redisPlugin, { redis, queues });
-  await app.register(authPlugin, { secret: config.jwtSecret, accessTokenTtlSeconds: config.accessTokenTtlSeconds, listenUrl: config.outboxListen ? config.databaseUrl : null });
+  await app.register(authPlugin, { secret: config.jwtSecret, accessTokenTtlSeconds: config.accessTokenTtlSeconds, notifications });
   await app.register(openapiPlugin);
   await app.register(realtimePlugin, { redis, channel: socketChannel(config.redisPrefix), topics, principalFromToken, corsOrigins: config.corsOrigins });
 

@@ -23,8 +23,14 @@ export interface Config {
   whatsappApiUrl: string | null;
   whatsappToken: string | null;
   runWorkers: boolean;
-  /** LISTEN for outbox commits; off for an embedded PGlite, which takes one connection (polling then). */
+  /**
+   * Hear the database's NOTIFYs (LISTEN connections on PostgreSQL, the session itself on the
+   * embedded PGlite): they wake the outbox dispatcher at each commit and keep the access cache
+   * true. False: the dispatcher polls only and every access check asks the database.
+   */
   outboxListen: boolean;
+  /** How often the outbox dispatcher looks without being woken: the safety net for a missed NOTIFY. */
+  outboxPollMs: number;
   /** Prefix for BullMQ and other Redis keys, so tests and several deployments can share a Redis. */
   redisPrefix: string;
   clientDir: string | null;
@@ -62,6 +68,7 @@ export function loadConfig(env: Env = process.env): Config {
     whatsappToken: env.WHATSAPP_TOKEN || null,
     runWorkers: boolean(env, 'RUN_WORKERS', true, problems),
     outboxListen: boolean(env, 'OUTBOX_LISTEN', true, problems),
+    outboxPollMs: integer(env, 'OUTBOX_POLL_MS', 1000, 10, 3_600_000, problems),
     redisPrefix: env.REDIS_PREFIX ?? 'cuspid',
     clientDir: env.CLIENT_DIR ?? null,
   };

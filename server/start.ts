@@ -9,15 +9,16 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { ConfigError, loadConfig } from './config';
-import { startServer } from './main';
+import { startServer, type ServerOptions } from './main';
 import { migrate, openOrm } from './db/orm';
+import { embeddedNotifications, type DatabaseNotifications } from './db/notifications';
 import { seedDemo } from './demo/seed-demo';
 import { displayForToken, newDisplayToken } from './modules/displays/displays.service';
 
 const dataDir = resolve(process.env.DATA_DIR ?? './data');
 mkdirSync(dataDir, { recursive: true });
 
-async function embeddedPostgres(): Promise<string> {
+async function embeddedPostgres(): Promise<{ url: string; notifications: DatabaseNotifications }> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   // btree_gist backs the clinic's no-double-booking exclusion constraint (migration 0004);
@@ -25,14 +26,15 @@ async function embeddedPostgres(): Promise<string> {
   const { btree_gist } = await import('@electric-sql/pglite/contrib/btree_gist');
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   const db = await PGlite.create(resolve(dataDir, 'pglite'), { extensions: { btree_gist, pg_trgm } });
+  // Before the socket server takes a connection: a change reaches the screens on the commit's NOTIFY, as on PostgreSQL.
+  const { notifications, socketView } = await embeddedNotifications(db);
   const port = Number(process.env.PGLITE_PORT ?? 5499);
-  const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1' });
+  const server = new PGLiteSocketServer({ db: socketView, port, host: '127.0.0.1' });
   await server.start();
   console.log(`Embedded PostgreSQL (PGlite) on 127.0.0.1:${port}, data in ${resolve(dataDir, 'pglite')}`);
   // PGlite runs a single session: one pooled connection keeps transactions from interleaving.
   process.env.DB_POOL_MAX = '1';
-  process.env.OUTBOX_LISTEN = 'false';
-  return `postgresql://postgres@127.0.0.1:${port}/postgres`;
+  return { url: `postgresql://postgres@127.0.0.1:${port}/postgres`, notifications };
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -93,7 +95,12 @@ function buildClient(): string {
 }
 
 try {
-  process.env.DATABASE_URL ??= await embeddedPostgres();
+  let embedded: ServerOptions['embedded'];
+  if (!process.env.DATABASE_URL) {
+    const database = await embeddedPostgres();
+    process.env.DATABASE_URL = database.url;
+    embedded = { notifications: database.notifications };
+  }
   process.env.REDIS_URL = await localRedis();
   process.env.JWT_SECRET = jwtSecret();
   process.env.CLIENT_DIR ??= buildClient();
@@ -107,7 +114,7 @@ try {
   // Printed only while it still opens the board: not once rotated in Admin > Displays, nor for a database seeded elsewhere.
   const displayOpens = (await displayForToken(orm.em.fork(), displayToken)) !== null;
   await orm.close();
-  await startServer(config);
+  await startServer(config, { embedded });
   if (seeded) console.log('Demo data created; the logins are in README.md (password for all: Cuspid-demo-2026)');
   console.log(`Cuspid is running at http://localhost:${config.port}`);
   if (displayOpens) console.log(`The demo waiting-room display: http://localhost:${config.port}/display/${displayToken}`);

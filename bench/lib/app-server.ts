@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import { buildApp } from '../../server/app';
 import { loadConfig } from '../../server/config';
 import { borrowConnection, openOrm } from '../../server/db/orm';
+import { postgresNotifications } from '../../server/db/notifications';
 import { socketChannel } from '../../server/modules/realtime/envelope';
 import { OutboxDispatcher } from '../../server/modules/realtime/outbox.dispatcher';
 import { openQueues, outboxSinks } from '../../server/queues';
@@ -47,7 +48,8 @@ const dispatcher =
     ? null
     : new OutboxDispatcher({
         connect: borrowConnection(orm),
-        listenUrl: config.databaseUrl,
+        publishUrl: config.databaseUrl,
+        notifications: postgresNotifications(config.databaseUrl),
         redis,
         channel: socketChannel(config.redisPrefix),
         logger: app.log,

@@ -5,6 +5,7 @@ import { isAllowed, type Action } from '../modules/auth/permissions';
 import { MembershipCache } from '../modules/auth/membership-cache';
 import type { ActiveMembership, UserAccess } from '../modules/auth/memberships';
 import { tenantFilter } from '../db/orm';
+import type { DatabaseNotifications } from '../db/notifications';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../shared/errors';
 import type { Caller, Scope } from '../shared/scope';
 import type { AccountActor } from '../modules/auth/auth.service';
@@ -64,8 +65,8 @@ async function authenticate(request: FastifyRequest): Promise<{ userId: string; 
   }
 }
 
-export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number; listenUrl: string | null }>(
-  async (app, { secret, accessTokenTtlSeconds, listenUrl }) => {
+export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number; notifications: DatabaseNotifications | null }>(
+  async (app, { secret, accessTokenTtlSeconds, notifications }) => {
     await app.register(jwt, {
       secret,
       sign: { expiresIn: accessTokenTtlSeconds, algorithm: 'HS256' },
@@ -73,7 +74,7 @@ export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number; li
       // with every request of a session, and checking its HMAC each time was ~4% of a request's CPU.
       verify: { algorithms: ['HS256'], cache: 10_000 },
     });
-    const memberships = new MembershipCache(listenUrl, app.log);
+    const memberships = new MembershipCache(notifications, app.log);
     await memberships.start(app.orm);
     app.addHook('onClose', () => memberships.stop());
     app.decorateRequest('userId', null);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { buildApp } from '../../server/app';
 import { borrowConnection } from '../../server/db/orm';
+import { postgresNotifications } from '../../server/db/notifications';
 import { socketChannel } from '../../server/modules/realtime/envelope';
 import { OutboxDispatcher, type DispatcherOptions } from '../../server/modules/realtime/outbox.dispatcher';
 import { openQueues, outboxSinks, startWorkers } from '../../server/queues';
@@ -20,7 +21,8 @@ export async function listen(app: FastifyInstance): Promise<string> {
 export function dispatcherFor(t: TestApp, overrides: Partial<DispatcherOptions> = {}): OutboxDispatcher {
   return new OutboxDispatcher({
     connect: borrowConnection(t.orm),
-    listenUrl: t.config.databaseUrl,
+    publishUrl: t.config.databaseUrl,
+    notifications: postgresNotifications(t.config.databaseUrl),
     redis: t.redis,
     channel: socketChannel(t.config.redisPrefix),
     logger: t.app.log,

@@ -45,7 +45,7 @@ beforeAll(async () => {
   otherLab = await seedOrg(t.orm, 'lab', ['org_admin']);
   tokens = await tokensFor(call, lab);
   otherTokens = await tokensFor(call, otherLab);
-  dispatcher = dispatcherFor(t, { listenUrl: null });
+  dispatcher = dispatcherFor(t, { publishUrl: null, notifications: null });
   const connection = t.orm.em.getConnection();
   const execute = connection.execute.bind(connection);
   connection.execute = ((query: unknown, ...rest: unknown[]) => {

@@ -96,7 +96,8 @@ describe('live lab board', () => {
     // A dispatcher that publishes to Redis, then dies before its commit: the batch rolls back.
     let crashes = 0;
     const crashing = dispatcherFor(t, {
-      listenUrl: null,
+      publishUrl: null,
+      notifications: null,
       sinks: [
         async () => {
           crashes++;
@@ -124,7 +125,7 @@ describe('live lab board', () => {
       t.orm.em.fork().transactional(async (tx) => {
         for (const probeRooms of roomLists) emitScreenEvent(tx, { orgId: lab.orgId, type: 'probe.batch.v1', rooms: probeRooms, payload: {} });
       });
-    const batchOf = dispatcherFor(t, { listenUrl: null, sinks: [] });
+    const batchOf = dispatcherFor(t, { publishUrl: null, notifications: null, sinks: [] });
     await write([[a]]);
     expect(await batchOf.publishBatch()).toBe(1);
     await write([[a], [a, b]]);

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { LRUCache } from 'lru-cache';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
@@ -6,8 +5,7 @@ import { userAccess, type UserAccess } from './memberships';
 import { MembershipSchema } from './membership.entity';
 import { UserSchema } from './user.entity';
 import { OrgSchema } from '../orgs/org.entity';
-
-const accessChannel = 'cuspid_access';
+import { notifyChannels, type DatabaseNotifications } from '../../db/notifications';
 
 /**
  * Remembers the answers of the per-request access check (`userAccess`), which was one of a
@@ -15,19 +13,18 @@ const accessChannel = 'cuspid_access';
  * hears every change: a trigger on memberships, users and orgs NOTIFYs `cuspid_access` at each
  * commit (migration 0008) and every process drops all it remembers; this process's own writes
  * through the ORM drop it at once, before their commit. An answer read while a change came in is
- * not kept (the generation moved), and while the LISTEN connection is down nothing is remembered
- * or answered from memory. Without a LISTEN URL (an embedded PGlite) it always asks the database.
+ * not kept (the generation moved), and while the NOTIFYs go unheard (a lost LISTEN connection)
+ * nothing is remembered or answered from memory. Without notifications it always asks the database.
  */
 export class MembershipCache {
   private readonly answers = new LRUCache<string, UserAccess>({ max: 50_000, ttl: 60_000 });
   private generation = 0;
-  private listener: pg.Client | null = null;
   private listening = false;
-  private relistening = false;
   private stopped = false;
+  private unlisten: (() => Promise<void>) | null = null;
 
   constructor(
-    private readonly listenUrl: string | null,
+    private readonly notifications: DatabaseNotifications | null,
     private readonly logger: FastifyBaseLogger,
   ) {}
 
@@ -40,13 +37,26 @@ export class MembershipCache {
       afterUpsert: forget,
       afterDelete: forget,
     });
-    if (this.listenUrl) await this.listen().catch((err) => this.relisten(err));
+    this.unlisten =
+      (await this.notifications?.listen(notifyChannels.access, {
+        notified: forget,
+        listening: () => {
+          // Changes made before LISTEN took effect were not heard: start from nothing.
+          this.forget();
+          this.listening = !this.stopped;
+        },
+        lost: (err) => {
+          this.listening = false;
+          this.forget();
+          this.logger.warn({ err }, 'access changes unheard (LISTEN lost): every request is checked against the database until it is back');
+        },
+      })) ?? null;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.listening = false;
-    await this.listener?.end().catch(() => undefined);
+    await this.unlisten?.();
   }
 
   /** The caller's session version and active memberships (in one org when `orgId` is given), from memory when it can be trusted. */
@@ -64,32 +74,5 @@ export class MembershipCache {
   private forget(): void {
     this.generation++;
     this.answers.clear();
-  }
-
-  private async listen(): Promise<void> {
-    const listener = new pg.Client({ connectionString: this.listenUrl! });
-    listener.on('notification', () => this.forget());
-    listener.on('error', (err) => this.relisten(err));
-    await listener.connect();
-    await listener.query(`listen ${accessChannel}`);
-    this.listener = listener;
-    // Changes made before LISTEN took effect were not heard: start from nothing.
-    this.forget();
-    this.listening = !this.stopped;
-  }
-
-  private relisten(err: unknown): void {
-    this.listening = false;
-    this.forget();
-    if (this.stopped || this.relistening) return;
-    this.relistening = true;
-    this.logger.warn({ err }, 'access changes unheard (LISTEN lost): every request is checked against the database until it is back');
-    const lost = this.listener;
-    this.listener = null;
-    void lost?.end().catch(() => undefined);
-    setTimeout(() => {
-      this.relistening = false;
-      void this.listen().catch((again) => this.relisten(again));
-    }, 1000).unref();
   }
 }

@@ -5,8 +5,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { envelopeEvent, type Envelope } from './envelope';
 import { outboxDispatcherLock, outboxWriterLock } from './outbox-locks';
 import { socketsEnded, type CommittedEvent } from './outbox';
+import { notifyChannels, type DatabaseNotifications } from '../../db/notifications';
 
-const notifyChannel = 'cuspid_outbox';
 /** After a NOTIFY, how long to let the commits right behind it join the same batch. */
 const settleMs = 5;
 /** Batches woken by NOTIFY start at least this far apart, so sustained writes share batches. */
@@ -22,19 +22,24 @@ export interface BorrowedConnection {
 }
 
 export interface DispatcherOptions {
-  /** Where batches are published when there is no `listenUrl`. */
+  /** Where batches are published when there is no `publishUrl`. */
   connect: () => Promise<BorrowedConnection>;
   /**
-   * A URL for connections of the dispatcher's own: one to LISTEN on, one to publish through, so a
-   * batch never queues behind requests for the app's pool while writes keep it busy. Null polls
-   * only and publishes through `connect` (an embedded PGlite has one session).
+   * A URL for a publishing connection of the dispatcher's own, so a batch never queues behind
+   * requests for the app's pool while writes keep it busy. Null publishes through `connect` (an
+   * embedded PGlite has one session).
    */
-  listenUrl: string | null;
+  publishUrl: string | null;
+  /**
+   * What wakes it when a transaction that wrote events commits: the database's NOTIFYs (a LISTEN
+   * connection on PostgreSQL, the session itself on the embedded PGlite). Null polls only.
+   */
+  notifications: DatabaseNotifications | null;
   redis: Redis;
   /** The Redis channel prefix the Socket.IO adapter listens on. */
   channel: string;
   logger: FastifyBaseLogger;
-  /** The fallback when a NOTIFY is missed (or LISTEN is unavailable, as on an embedded PGlite). */
+  /** The safety net for a NOTIFY missed (a lost LISTEN connection) or never sent; the only wake-up without `notifications`. */
   pollIntervalMs?: number;
   batchSize?: number;
   /**
@@ -92,23 +97,28 @@ export class OutboxDispatcher {
   private readonly emitter: Emitter;
   /** One connection; the pool replaces it when it dies (a PostgreSQL restart). */
   private readonly publisher: pg.Pool | null;
-  private listener: pg.Client | null = null;
+  private unlisten: (() => Promise<void>) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
   private notified: NodeJS.Timeout | null = null;
   private lastDrainStartedAt = 0;
   private stopped = false;
-  private relistening = false;
 
   constructor(private readonly options: DispatcherOptions) {
     this.emitter = new Emitter(options.redis, { key: options.channel });
-    this.publisher = options.listenUrl ? new pg.Pool({ connectionString: options.listenUrl, max: 1, idleTimeoutMillis: 0 }) : null;
+    this.publisher = options.publishUrl ? new pg.Pool({ connectionString: options.publishUrl, max: 1, idleTimeoutMillis: 0 }) : null;
     this.publisher?.on('error', (err) => options.logger.warn({ err }, 'outbox publishing connection lost; a new one is opened for the next batch'));
   }
 
   async start(): Promise<void> {
-    if (this.options.listenUrl) await this.listen().catch((err) => this.relisten(err));
+    this.unlisten =
+      (await this.options.notifications?.listen(notifyChannels.outbox, {
+        notified: () => this.onNotify(),
+        // Heard from now on (at the start, or back after a loss): what committed unheard goes out now, not at the next poll.
+        listening: () => this.onNotify(),
+        lost: (err) => this.options.logger.warn({ err }, 'outbox NOTIFYs unheard (LISTEN connection lost); polling until they are back'),
+      })) ?? null;
     const tick = () => {
       this.timer = setTimeout(() => {
         this.wake();
@@ -158,7 +168,7 @@ export class OutboxDispatcher {
     if (this.timer) clearTimeout(this.timer);
     if (this.notified) clearTimeout(this.notified);
     await this.running;
-    await this.listener?.end().catch(() => undefined);
+    await this.unlisten?.();
     await this.publisher?.end().catch(() => undefined);
   }
 
@@ -286,28 +296,5 @@ export class OutboxDispatcher {
       redis.ping(),
       new Promise((_, reject) => setTimeout(() => reject(new Error('redis did not confirm the publish')), 2000).unref()),
     ]);
-  }
-
-  private async listen(): Promise<void> {
-    const listener = new pg.Client({ connectionString: this.options.listenUrl! });
-    listener.on('notification', () => this.onNotify());
-    listener.on('error', (err) => this.relisten(err));
-    await listener.connect();
-    await listener.query(`listen ${notifyChannel}`);
-    this.listener = listener;
-  }
-
-  /** Until LISTEN is back the poll keeps events flowing, only later. */
-  private relisten(err: unknown): void {
-    if (this.relistening) return;
-    this.relistening = true;
-    this.options.logger.warn({ err }, 'outbox LISTEN connection lost; polling until it is back');
-    void this.listener?.end().catch(() => undefined);
-    this.listener = null;
-    if (this.stopped) return;
-    setTimeout(() => {
-      this.relistening = false;
-      void this.listen().catch((again) => this.relisten(again));
-    }, 1000).unref();
   }
 }

@@ -23,10 +23,12 @@ function fieldErrors(issues: AjvIssue[], context: string | undefined): FieldErro
   for (const issue of issues) {
     const path = issue.instancePath.split('/').filter(Boolean);
     if (typeof issue.params.missingProperty === 'string') path.push(issue.params.missingProperty);
-    if (typeof issue.params.additionalProperty === 'string') path.push(issue.params.additionalProperty);
+    const unknown = typeof issue.params.additionalProperty === 'string';
+    if (unknown) path.push(issue.params.additionalProperty as string);
     const prefix = context && context !== 'body' ? `${context === 'querystring' ? 'query' : context}.` : '';
     const field = `${prefix}${path.join('.') || '(root)'}`;
-    if (!byField.has(field)) byField.set(field, { field, message: issue.message ?? 'is invalid' });
+    const message = unknown ? 'is not a field this request accepts' : (issue.message ?? 'is invalid');
+    if (!byField.has(field)) byField.set(field, { field, message });
   }
   return [...byField.values()];
 }

@@ -1,41 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errorResponses, Limit, OrgParams, page, Uuid } from '../../shared/http-schemas';
+import { errorResponses, OrgParams, Uuid } from '../../shared/http-schemas';
+import { AuditListQuery, AuditPageBody } from './audit.schemas';
 import { auditCsv, exportAudit, listAudit } from './audit.service';
-
-const AuditEventBody = Type.Object({
-  id: Uuid,
-  orgId: Type.Union([Uuid, Type.Null()]),
-  actorUserId: Type.Union([Uuid, Type.Null()]),
-  actorRole: Type.Union([Type.String(), Type.Null()]),
-  action: Type.String(),
-  entityType: Type.String(),
-  entityId: Type.Union([Type.String(), Type.Null()]),
-  entityIds: Type.Array(Type.String(), { description: 'The records a read showed when it showed several (a search), entityId being null' }),
-  changedFields: Type.Array(Type.String()),
-  requestId: Type.Union([Type.String(), Type.Null()]),
-  ip: Type.Union([Type.String(), Type.Null()]),
-  at: Type.String({ format: 'date-time' }),
-});
 
 export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/orgs/:orgId/audit', {
     config: { access: { permission: 'audit.read' } },
     schema: {
       tags: ['audit'],
-      summary: 'The org audit trail, newest first',
+      summary: "The org's audit trail as a timeline, newest first",
+      description:
+        "Each entry names its actor, its patient (by name for an org_admin) or other subject in words; a person's consecutive reads of one patient's record within 30 minutes are one entry. `patientId` matches every row about the patient: their record, visits, appointments, vitals, consultations, prescriptions, dispensing, treatments, messages, portal login, and searches that listed them. `day` is a day in the org's time zone. Pages hold `limit` entries.",
       params: OrgParams,
-      querystring: Type.Object({
-        action: Type.Optional(Type.String({ maxLength: 80 })),
-        entityType: Type.Optional(Type.String({ maxLength: 60 })),
-        entityId: Type.Optional(Type.String({ maxLength: 80 })),
-        actorUserId: Type.Optional(Uuid),
-        from: Type.Optional(Type.String({ format: 'date-time' })),
-        to: Type.Optional(Type.String({ format: 'date-time' })),
-        limit: Limit,
-        cursor: Type.Optional(Type.String({ maxLength: 200 })),
-      }),
-      response: { 200: page(AuditEventBody), ...errorResponses },
+      querystring: AuditListQuery,
+      response: { 200: AuditPageBody, ...errorResponses },
     },
     handler: (request) => listAudit(request.scope(), request.query),
   });

@@ -1,8 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Static } from 'typebox';
+import type { Role } from '../../../workflows/roles';
 import { cursorPart, decodeCursor, encodeCursor } from '../../shared/cursor';
 import { NotFoundError } from '../../shared/errors';
 import type { Caller, Scope } from '../../shared/scope';
+import { dayBounds } from '../appointments/clinic-calendar';
+import { recordRead } from './audit-actions';
 import { AuditEventSchema } from './audit-event.entity';
+import { aboutPatient, patientName, rowWords, subjectExists, timelineRows, trailRows, type AuditRow, type ExportSubject, type RowWords, type Sql } from './audit.repository';
+import type { AuditEntryBody, AuditListQuery as AuditListQuerySchema, AuditPageBody } from './audit.schemas';
 
 export interface AuditEntry {
   action: string;
@@ -34,43 +40,130 @@ export function recordAudit(em: EntityManager, caller: Caller | null, entry: Aud
   });
 }
 
-export interface AuditQuery {
-  action?: string;
-  entityType?: string;
-  entityId?: string;
-  actorUserId?: string;
-  from?: string;
-  to?: string;
-  limit: number;
-  cursor?: string;
-}
+export type AuditListQuery = Static<typeof AuditListQuerySchema>;
+export type TimelineEntry = Static<typeof AuditEntryBody>;
+export type AuditPage = Static<typeof AuditPageBody>;
 
-/** Newest first, keyset-paginated on (at, id) so paging stays fast on a long trail. */
-export async function listAudit({ em }: Scope, query: AuditQuery) {
-  const where: Record<string, unknown> = {};
-  for (const key of ['action', 'entityType', 'entityId', 'actorUserId'] as const) {
-    if (query[key]) where[key] = query[key];
+/** Reads of one record by one person this close together (from the newest) fold into one entry. */
+const readRunSpanMs = 30 * 60_000;
+const readsListedPerEntry = 100;
+/** Who may see the names of the patients the trail is about; everyone else sees that a patient was. */
+const patientNamesFor: readonly Role[] = ['org_admin'];
+
+/**
+ * The org's trail as a timeline, newest first: each row with its actor's name, its patient (by name
+ * for those allowed) or other subject in words, and a staff member's consecutive reads of one
+ * patient's record folded into one entry. Filters (patient, actor, action, day in the org's zone,
+ * entity, instants) are applied in the database; a patient of another org, or none, is 404.
+ *
+ * Reads are folded here, page by page, rather than in the browser: a page ends after a whole entry
+ * (the cursor is its oldest row, and the rows after it are read until the next entry begins), so the
+ * next page starts a new entry exactly where one reading of the whole trail would, and a run of
+ * reads is never split across pages or counted twice.
+ */
+export async function listAudit({ em, caller }: Scope, query: AuditListQuery): Promise<AuditPage> {
+  const withNames = patientNamesFor.includes(caller.role);
+  let patient: AuditPage['patient'];
+  if (query.patientId) {
+    const name = await patientName(em, caller.orgId, query.patientId);
+    if (name === undefined) throw new NotFoundError('Patient');
+    patient = { id: query.patientId, name: withNames ? name : null };
   }
-  const at: Record<string, Date> = {};
-  if (query.from) at.$gte = new Date(query.from);
-  if (query.to) at.$lte = new Date(query.to);
-  if (Object.keys(at).length) where.at = at;
-  if (query.cursor) {
-    const [instant, cursorId] = decodeCursor(query.cursor, [cursorPart.instant, cursorPart.id]);
-    const cursorAt = new Date(instant);
-    where.$or = [{ at: { $lt: cursorAt } }, { at: cursorAt, id: { $lt: cursorId } }];
+  const filters = timelineFilters(caller, query);
+  let after = query.cursor ? cursorRow(query.cursor) : null;
+  const entries: AuditRow[][] = [];
+  let more = false;
+  const batch = Math.max(query.limit + 1, 100);
+  scan: for (;;) {
+    const rows = await timelineRows(em, caller.orgId, filters, after, batch);
+    for (const row of rows) {
+      const open = entries.at(-1);
+      if (open && continuesReads(open, row)) open.push(row);
+      else if (entries.length === query.limit) {
+        more = true;
+        break scan;
+      } else entries.push([row]);
+    }
+    if (rows.length < batch) break;
+    const last = rows.at(-1)!;
+    after = { at: last.at.toISOString(), id: last.id };
   }
-  const rows = await em.find(AuditEventSchema, where, { orderBy: [{ at: 'desc' }, { id: 'desc' }], limit: query.limit + 1 });
-  const items = rows.slice(0, query.limit);
-  const last = items.at(-1);
+  const words = new Map((await rowWords(em, caller.orgId, entries.map((rows) => rows[0]!.id), withNames)).map((w) => [w.id, w]));
+  const oldest = entries.at(-1)?.at(-1);
   return {
-    items: items.map((row) => ({ ...row, at: row.at.toISOString() })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last.at.toISOString(), last.id) : null,
+    items: entries.map((rows) => timelineEntry(rows, words.get(rows[0]!.id)!, patient)),
+    nextCursor: more && oldest ? encodeCursor(oldest.at.toISOString(), oldest.id) : null,
+    ...(patient ? { patient } : {}),
   };
 }
 
-/** The subjects whose whole trail an org_admin may export. */
-export type ExportSubject = 'Patient' | 'LabCase';
+function cursorRow(cursor: string): { at: string; id: string } {
+  const [at, id] = decodeCursor(cursor, [cursorPart.instant, cursorPart.id]);
+  return { at, id };
+}
+
+function timelineFilters(caller: Caller, query: AuditListQuery): Sql[] {
+  const filters: Sql[] = [];
+  if (query.patientId) filters.push(aboutPatient(caller.orgId, query.patientId));
+  if (query.actorUserId) filters.push({ text: 'e.actor_user_id = ?', values: [query.actorUserId] });
+  if (query.action) filters.push({ text: 'e.action = ?', values: [query.action] });
+  if (query.entityType) filters.push({ text: 'e.entity_type = ?', values: [query.entityType] });
+  if (query.entityId) filters.push({ text: 'e.entity_id = ?', values: [query.entityId] });
+  if (query.day) {
+    const { start, end } = dayBounds(query.day, caller.timeZone);
+    filters.push({ text: 'e.at >= ?::timestamptz and e.at < ?::timestamptz', values: [start.toISOString(), end.toISOString()] });
+  }
+  if (query.from) filters.push({ text: 'e.at >= ?::timestamptz', values: [new Date(query.from).toISOString()] });
+  if (query.to) filters.push({ text: 'e.at <= ?::timestamptz', values: [new Date(query.to).toISOString()] });
+  return filters;
+}
+
+/** `row` is one more read of the same patient's record by the same person, within the run's span. */
+function continuesReads(run: AuditRow[], row: AuditRow): boolean {
+  const newest = run[0]!;
+  return (
+    newest.action === recordRead &&
+    row.action === recordRead &&
+    row.actor_user_id !== null &&
+    row.actor_user_id === newest.actor_user_id &&
+    row.entity_id === newest.entity_id &&
+    newest.at.getTime() - row.at.getTime() <= readRunSpanMs
+  );
+}
+
+function timelineEntry(rows: AuditRow[], words: RowWords, filteredPatient: AuditPage['patient']): TimelineEntry {
+  const newest = rows[0]!;
+  const oldest = rows.at(-1)!;
+  const listedFilteredPatient = newest.entity_ids.length > 0 && filteredPatient !== undefined;
+  return {
+    id: newest.id,
+    orgId: newest.org_id,
+    actorUserId: newest.actor_user_id,
+    actorRole: newest.actor_role,
+    actorName: words.actor_name,
+    action: newest.action,
+    entityType: newest.entity_type,
+    entityId: newest.entity_id,
+    entityIds: newest.entity_ids,
+    changedFields: [...new Set(rows.flatMap((row) => row.changed_fields))],
+    requestId: newest.request_id,
+    ip: newest.ip,
+    at: newest.at.toISOString(),
+    patient: words.patient_id ? { id: words.patient_id, name: words.patient_name } : listedFilteredPatient ? filteredPatient : null,
+    subject: words.subject,
+    subjectRole: words.subject_role,
+    subjectActive: words.subject_active,
+    toState: words.to_state,
+    reads:
+      rows.length > 1
+        ? {
+            count: rows.length,
+            firstAt: oldest.at.toISOString(),
+            items: rows.slice(0, readsListedPerEntry).map((row) => ({ id: row.id, at: row.at.toISOString(), sections: row.changed_fields })),
+          }
+        : null,
+  };
+}
 
 export interface ExportedAuditEvent {
   id: string;
@@ -87,80 +180,14 @@ export interface ExportedAuditEvent {
 }
 
 /**
- * Which audit rows belong to a subject's trail: its own rows, searches that listed it, and rows
- * about the records that hang off it (a patient's appointments, visits, vitals, consultations,
- * prescriptions, dispensing, treatments, notifications and portal login; a case's attachments and
- * notifications). `?` binds the org, then the subject id, as often as the text asks for them, in
- * that order.
- */
-const trails: Record<ExportSubject, { exists: string; rows: string }> = {
-  Patient: {
-    exists: 'select 1 from patients where org_id = ? and id = ?',
-    rows: `
-      with subject as (select ?::uuid as org_id, ?::uuid as id),
-      appointments_of as (select a.id from appointments a, subject s where a.org_id = s.org_id and a.patient_id = s.id),
-      visits_of as (select v.id from visits v, subject s where v.org_id = s.org_id and v.patient_id = s.id),
-      prescriptions_of as (select p.id from prescriptions p where p.visit_id in (select id from visits_of))
-      select e.* from audit_events e, subject s where e.org_id = s.org_id and (
-           (e.entity_type = 'Patient' and e.entity_id = s.id::text)
-        or (e.entity_type = 'Patient' and e.entity_ids <> '{}' and e.entity_ids @> array[s.id::text])
-        or (e.entity_type = 'Appointment' and e.entity_id in (select id::text from appointments_of))
-        or (e.entity_type = 'Visit' and e.entity_id in (select id::text from visits_of))
-        or (e.entity_type = 'PatientVitals' and e.entity_id in (select id::text from patient_vitals where visit_id in (select id from visits_of)))
-        or (e.entity_type = 'ConsultationSession' and e.entity_id in (select id::text from consultation_sessions where visit_id in (select id from visits_of)))
-        or (e.entity_type = 'Prescription' and e.entity_id in (select id::text from prescriptions_of))
-        or (e.entity_type = 'PrescriptionItem' and e.entity_id in (select id::text from prescription_items where prescription_id in (select id from prescriptions_of)))
-        or (e.entity_type = 'DispenseRecord' and e.entity_id in (select id::text from dispense_records where prescription_id in (select id from prescriptions_of)))
-        or (e.entity_type = 'TreatmentRecord' and e.entity_id in (select t.id::text from treatment_records t where t.org_id = s.org_id and t.patient_id = s.id))
-        or (e.entity_type = 'Notification' and e.entity_id in (select n.id::text from notifications n where n.org_id = s.org_id
-              and ((n.subject_type = 'Appointment' and n.subject_id in (select id from appointments_of)) or (n.subject_type = 'Visit' and n.subject_id in (select id from visits_of)))))
-        or (e.entity_type = 'Membership' and e.entity_id in (select m.id::text from memberships m join patients p on p.user_id = m.user_id where m.org_id = s.org_id and p.id = s.id))
-      )`,
-  },
-  LabCase: {
-    exists: 'select 1 from lab_cases where org_id = ? and id = ?',
-    rows: `
-      with subject as (select ?::uuid as org_id, ?::uuid as id)
-      select e.* from audit_events e, subject s where e.org_id = s.org_id and (
-           (e.entity_type = 'LabCase' and e.entity_id = s.id::text)
-        or (e.entity_type = 'CaseAttachment' and e.entity_id in (select a.id::text from case_attachments a where a.org_id = s.org_id and a.case_id = s.id))
-        or (e.entity_type = 'Notification' and e.entity_id in (select n.id::text from notifications n where n.org_id = s.org_id and n.subject_type = 'LabCase' and n.subject_id = s.id))
-      )`,
-  },
-};
-
-interface TrailRow {
-  id: string;
-  at: Date | string;
-  action: string;
-  entity_type: string;
-  entity_id: string | null;
-  actor_user_id: string | null;
-  actor_name: string | null;
-  actor_role: string | null;
-  changed_fields: string[];
-  request_id: string | null;
-  ip: string | null;
-}
-
-/**
  * The whole trail of one patient (every change, and every staff read: who looked at whom) or one
  * lab case, oldest first. A subject of another org, or none, is 404; a deleted case keeps its trail.
  * The export is itself audited, so the trail shows who took it.
  */
 export async function exportAudit({ em, caller }: Scope, subject: { entityType: ExportSubject; entityId: string }, format: 'json' | 'csv') {
-  const trail = trails[subject.entityType];
-  const connection = em.getConnection();
-  const rows = await connection.execute<TrailRow[]>(
-    `with trail as (${trail.rows})
-     select t.id, t.at, t.action, t.entity_type, t.entity_id, t.actor_user_id, u.name as actor_name, t.actor_role, t.changed_fields, t.request_id, t.ip
-       from trail t left join users u on u.id = t.actor_user_id
-      order by t.at, t.id`,
-    [caller.orgId, subject.entityId],
-  );
-  if (rows.length === 0) {
-    const [found] = await connection.execute(trail.exists, [caller.orgId, subject.entityId]);
-    if (!found) throw new NotFoundError(subject.entityType === 'Patient' ? 'Patient' : 'Lab case');
+  const rows = await trailRows(em, subject.entityType, caller.orgId, subject.entityId);
+  if (rows.length === 0 && !(await subjectExists(em, subject.entityType, caller.orgId, subject.entityId))) {
+    throw new NotFoundError(subject.entityType === 'Patient' ? 'Patient' : 'Lab case');
   }
   recordAudit(em, caller, { action: 'audit.export', entityType: subject.entityType, entityId: subject.entityId, changedFields: [format] });
   await em.flush();

@@ -1,0 +1,75 @@
+/**
+ * Every action the server writes to the audit trail. The timeline's action filter accepts these and
+ * no other, and the admin screen has words for each (a missing one fails the type check and
+ * tests/unit/audit-actions.test.ts, which also finds every action written in the server's sources).
+ * Visit and appointment actions are their machines' event types: those rows are written by the
+ * machines' one transition path.
+ */
+export const auditActions = [
+  'patient.create',
+  'patient.selfRegister',
+  'patient.update',
+  'patient.delete',
+  'patient.read',
+  'patient.search',
+  'treatment.create',
+  'audit.export',
+  'appointment.create',
+  'appointment.reschedule',
+  'appointment.checkIn',
+  'appointment.cancel',
+  'appointment.noShow',
+  'appointment.finish',
+  'visit.checkIn',
+  'visit.queue',
+  'visit.call',
+  'visit.recall',
+  'visit.start',
+  'visit.complete',
+  'visit.requeue',
+  'visit.print',
+  'visit.dispense',
+  'visit.close',
+  'visit.cancel',
+  'visit.noShow',
+  'visit.expire',
+  'vitals.record',
+  'consultation.open',
+  'consultation.complete',
+  'prescription.create',
+  'prescription.addItem',
+  'prescription.stopItem',
+  'pharmacy.print',
+  'pharmacy.dispense',
+  'notification.retry',
+  'professional.create',
+  'professional.update',
+  'display.create',
+  'display.update',
+  'display.rotateToken',
+  'case.create',
+  'case.update',
+  'case.delete',
+  'case.transition',
+  'case.attachment.create',
+  'case.attachment.delete',
+  'org.create',
+  'org.update',
+  'staff.create',
+  'staff.invite',
+  'staff.update',
+  'staff.revokeInvitation',
+  'staff.acceptInvitation',
+  'staff.declineInvitation',
+  'membership.create',
+  'membership.update',
+  'account.membershipChanged',
+  'account.rename',
+  'account.changePassword',
+  'account.resetPassword',
+] as const;
+
+export type AuditAction = (typeof auditActions)[number];
+
+/** A staff member reading a patient's record: the timeline folds a run of them into one entry. */
+export const recordRead = 'patient.read' satisfies AuditAction;

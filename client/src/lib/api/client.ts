@@ -63,6 +63,10 @@ export class ApiClient {
     return this.request<T>('PATCH', path, { ...options, body });
   }
 
+  put<T>(path: string, body?: unknown, options: Omit<RequestOptions, 'body'> = {}): Promise<T> {
+    return this.request<T>('PUT', path, { ...options, body });
+  }
+
   delete<T>(path: string, options: RequestOptions = {}): Promise<T> {
     return this.request<T>('DELETE', path, options);
   }
@@ -126,6 +130,22 @@ export class ApiClient {
       }
     }
     return response;
+  }
+
+  /**
+   * A call answered with a new session for this device (changing one's own password ends every
+   * other session and revokes the refresh token held now): the new pair is stored on arrival. Sent
+   * under the refresh lock, so a refresh the same change sets off (the server drops this user's
+   * sockets, which renew their token to reconnect) waits for the new pair instead of spending the
+   * revoked one and signing the user out.
+   */
+  async renewSession(path: string, body: unknown): Promise<Session> {
+    const token = await this.accessToken();
+    return this.withRefreshLock(async () => {
+      const session = await this.parse<Session>(await this.send('POST', path, { body }, token));
+      this.tokens.write(session);
+      return session;
+    });
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { ApiClient, UploadOptions } from './client';
 import type {
+  AllergiesChange,
   Appointment,
   Attachment,
   Board,
@@ -23,6 +24,7 @@ import type {
   NewPrescriptionItem,
   NewTreatment,
   Patient,
+  PatientAllergies,
   PatientChanges,
   PatientList,
   PatientProfile,
@@ -38,7 +40,9 @@ import type {
   VisitPrescription,
 } from './wire';
 import type {
-  AuditEvent,
+  Account,
+  AccountChanges,
+  AuditPage,
   AuditQuery,
   Designer,
   Me,
@@ -57,7 +61,6 @@ import type {
   StaffInvitation,
   StaffList,
   StaffMember,
-  User,
 } from './types';
 
 const org = (orgId: string) => `/orgs/${encodeURIComponent(orgId)}`;
@@ -82,7 +85,8 @@ export function endpoints(http: ApiClient) {
       login: (email: string, password: string) => http.post<Session>('/auth/login', { email, password }, { auth: false }),
       logout: (refreshToken: string) => http.post<void>('/auth/logout', { refreshToken }, { auth: false }),
       me: (signal?: AbortSignal) => http.get<Me>('/auth/me', undefined, { signal }),
-      rename: (name: string) => http.patch<User>('/auth/me', { name }),
+      /** Your own name, phone and WhatsApp consent: only you set them. */
+      updateMe: (changes: AccountChanges) => http.patch<Account>('/auth/me', changes),
       /** Every other session of the user ends; this device's new session is stored before this resolves. */
       changePassword: (currentPassword: string, newPassword: string) => http.renewSession('/auth/password', { currentPassword, newPassword }),
       requestPasswordReset: (email: string) => http.post<{ message: string }>('/auth/password-reset', { email }, { auth: false }),
@@ -139,6 +143,9 @@ export function endpoints(http: ApiClient) {
       create: (orgId: string, input: NewPatient) => http.post<Patient>(`${org(orgId)}/patients`, input),
       profile: (orgId: string, patientId: string, signal?: AbortSignal) => http.get<PatientProfile>(`${org(orgId)}/patients/${id(patientId)}`, undefined, { signal }),
       update: (orgId: string, patientId: string, changes: PatientChanges) => http.patch<Patient>(`${org(orgId)}/patients/${id(patientId)}`, changes),
+      allergies: (orgId: string, patientId: string, signal?: AbortSignal) =>
+        http.get<PatientAllergies>(`${org(orgId)}/patients/${id(patientId)}/allergies`, undefined, { signal }),
+      setAllergies: (orgId: string, patientId: string, change: AllergiesChange) => http.put<PatientAllergies>(`${org(orgId)}/patients/${id(patientId)}/allergies`, change),
       treatments: (orgId: string, patientId: string, signal?: AbortSignal) =>
         http.get<Treatment[]>(`${org(orgId)}/patients/${id(patientId)}/treatments`, undefined, { signal }),
       addTreatment: (orgId: string, patientId: string, input: NewTreatment) => http.post<Treatment>(`${org(orgId)}/patients/${id(patientId)}/treatments`, input),
@@ -203,7 +210,7 @@ export function endpoints(http: ApiClient) {
     },
     audit: {
       list: (orgId: string, query: AuditQuery = {}, signal?: AbortSignal) =>
-        http.get<Page<AuditEvent>>(`${org(orgId)}/audit`, { ...query }, { signal }),
+        http.get<AuditPage>(`${org(orgId)}/audit`, { ...query }, { signal }),
     },
   };
 }

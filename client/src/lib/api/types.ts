@@ -4,6 +4,8 @@
  */
 import type { Static } from 'typebox';
 import type { InvitationBody, MyInvitationBody, NewStaffBody, StaffAdditionBody, StaffChangesBody } from '../../../../server/modules/orgs/orgs.schemas';
+import type { AccountBody, AccountChangesBody } from '../../../../server/modules/auth/auth.schemas';
+import type { AuditEntryBody, AuditListQuery, AuditPageBody } from '../../../../server/modules/audit/audit.schemas';
 import type { Role } from '../../../../workflows/roles';
 
 export type { Role };
@@ -24,6 +26,10 @@ export interface User {
   active: boolean;
 }
 
+/** Your own account, with the phone and WhatsApp consent only you see and set. */
+export type Account = Static<typeof AccountBody>;
+export type AccountChanges = Static<typeof AccountChangesBody>;
+
 export interface Membership {
   orgId: string;
   orgName: string;
@@ -32,7 +38,7 @@ export interface Membership {
 }
 
 export interface Me {
-  user: User;
+  user: Account;
   memberships: Membership[];
 }
 
@@ -115,32 +121,14 @@ export type StaffInvitation = Static<typeof InvitationBody>;
 /** An open invitation as the person it is addressed to sees it: which org asks, for which role. */
 export type MyInvitation = Static<typeof MyInvitationBody>;
 
-export interface AuditEvent {
-  id: string;
-  orgId: string | null;
-  actorUserId: string | null;
-  actorRole: string | null;
-  action: string;
-  entityType: string;
-  entityId: string | null;
-  changedFields: string[];
-  requestId: string | null;
-  ip: string | null;
-  at: string;
-}
+/** One entry of the audit timeline: a row in words, or a person's run of reads of one record. */
+export type AuditEntry = Static<typeof AuditEntryBody>;
 
-export interface AuditQuery {
-  action?: string;
-  entityType?: string;
-  entityId?: string;
-  actorUserId?: string;
-  /** ISO date-time, inclusive. */
-  from?: string;
-  /** ISO date-time, inclusive. */
-  to?: string;
-  limit?: number;
-  cursor?: string;
-}
+/** A page of the timeline, with the patient it is filtered to. */
+export type AuditPage = Static<typeof AuditPageBody>;
+
+/** The timeline's filters; what is left out takes the server's default. */
+export type AuditQuery = Partial<Static<typeof AuditListQuery>>;
 
 export interface Page<T> {
   items: T[];

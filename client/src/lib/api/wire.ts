@@ -17,8 +17,11 @@ import type {
   RemakeAnalyticsBody,
 } from '../../../../server/modules/lab-cases/lab-cases.schemas';
 import type {
+  AllergyBody,
+  AllergiesChangeBody,
   NewPatientBody,
   NewTreatmentBody,
+  PatientAllergiesBody,
   PatientBody,
   PatientChangesBody,
   PatientListBody,
@@ -67,6 +70,9 @@ export type PatientList = Static<typeof PatientListBody>;
 export type NewPatient = Static<typeof NewPatientBody>;
 export type PatientChanges = Static<typeof PatientChangesBody>;
 export type PatientProfile = Static<typeof ProfileBody>;
+export type Allergy = Static<typeof AllergyBody>;
+export type PatientAllergies = Static<typeof PatientAllergiesBody>;
+export type AllergiesChange = Static<typeof AllergiesChangeBody>;
 export type Treatment = Static<typeof TreatmentBody>;
 export type NewTreatment = Static<typeof NewTreatmentBody>;
 export type Professional = Static<typeof ProfessionalBody>;

@@ -66,6 +66,8 @@ async function store(file: IncomingFile, path: string, limitBytes: number): Prom
     }
   } catch (error) {
     out.destroy();
+    // Wait until the file is closed: one still being opened would appear after the caller removed it.
+    await finished(out).catch(() => undefined);
     if ((error as { statusCode?: number }).statusCode === 413) throw new PayloadTooLargeError(limitBytes);
     throw error;
   }

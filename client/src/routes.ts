@@ -44,6 +44,7 @@ const screens = {
   portal: lazy(() => import('./screens/portal/PortalScreen.svelte')),
   queue: lazy(() => import('./screens/queue/QueueScreen.svelte')),
   reception: lazy(() => import('./screens/reception/ReceptionScreen.svelte')),
+  resetPassword: lazy(() => import('./screens/login/ResetPasswordScreen.svelte')),
 };
 
 export interface RouteDef {
@@ -62,6 +63,7 @@ const labStaff = ['org_admin', 'designer', 'dentist'] as const;
 
 export const routes: RouteDef[] = [
   { pattern: '/login', title: 'Sign in', component: LoginScreen, access: 'public', layout: 'bare' },
+  { pattern: '/reset-password', title: 'Choose a new password', component: screens.resetPassword, lazy: true, access: 'public', layout: 'bare' },
   { pattern: '/display/:token', title: 'Waiting room', component: screens.display, lazy: true, access: 'public', layout: 'bare' },
   { pattern: '/status/:token', title: 'Your visit', component: screens.status, lazy: true, access: 'public', layout: 'bare' },
   { pattern: '/', title: 'Cuspid', component: NotFoundScreen, access: 'member', layout: 'shell' },

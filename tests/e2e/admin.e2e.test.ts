@@ -112,6 +112,9 @@ describe('Staff administration', () => {
     expect(created.status).toBe(201);
     await page.reload();
     await row('Dr. Den Tist').getByRole('button', { name: 'Edit Dr. Den Tist' }).click();
+    // A person's name and password are their own: the admin edits the membership only.
+    await dialog().getByText('People change their own name and password from their account menu.').waitFor();
+    expect(await dialog().locator('input').count()).toBe(0);
     await dialog().getByLabel('Role').selectOption('designer');
     await dialog().getByText('No seats left for this role on the plan.').waitFor();
     await dialog().getByRole('button', { name: 'Save changes' }).click();
@@ -140,12 +143,14 @@ describe('Staff administration', () => {
 
 describe('Audit log', () => {
   it('lists changes newest first, and pages with "Load more"', async () => {
-    // 55 more audit rows, so the first page (50) is not the last.
+    // 56 more audit rows, so the first page (50) is not the last: Dee deactivated and activated
+    // again 28 times, ending active.
     const admin = await apiLogin(server.url, lab.adminEmail, lab.adminPassword);
     const list = await apiCall<{ items: { id: string; user: { name: string } }[] }>(server.url, admin.accessToken, 'GET', `/orgs/${lab.id}/staff`);
     const dee = list.body.items.find((m) => m.user.name === 'Dee Signer')!;
-    for (let i = 0; i < 55; i++) {
-      await apiCall(server.url, admin.accessToken, 'PATCH', `/orgs/${lab.id}/staff/${dee.id}`, { name: i % 2 ? 'Dee Signer' : 'Dee Signer (temp)' });
+    for (let i = 0; i < 56; i++) {
+      const changed = await apiCall(server.url, admin.accessToken, 'PATCH', `/orgs/${lab.id}/staff/${dee.id}`, { active: i % 2 === 1 });
+      expect(changed.status).toBe(200);
     }
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.waitForURL('**/admin/audit');

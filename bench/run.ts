@@ -1,7 +1,7 @@
 /**
  * npm run bench                      every scenario, one after the other
  * npm run bench -- <name> [<name>]   only those (api-read, transition, fanout, multinode, jobs,
- *                                    wait-prediction, machines)
+ *                                    wait-prediction, machines, screen-latency)
  * npm run bench -- --quick           a short smoke pass (smaller sizes and windows)
  *
  * Each scenario runs in a process of its own (bench/<name>.ts), against real PostgreSQL
@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { benchDir, load, nowMs, round } from './lib/common';
 import { dropLeftoverBenchDatabases } from './lib/database';
 
-export const scenarios = ['machines', 'wait-prediction', 'api-read', 'transition', 'jobs', 'fanout', 'multinode'] as const;
+export const scenarios = ['machines', 'wait-prediction', 'api-read', 'transition', 'jobs', 'fanout', 'multinode', 'screen-latency'] as const;
 
 const args = process.argv.slice(2);
 const flags = args.filter((a) => a.startsWith('--'));

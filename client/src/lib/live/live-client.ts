@@ -66,6 +66,7 @@ export class LiveClient {
   state: ConnectionState = 'connecting';
   /** When the last event or successful subscription arrived; screens show 'stale' when this ages. */
   lastHeardAt = 0;
+  private readonly stopWaking: () => void;
 
   constructor(options: LiveClientOptions) {
     this.socket = io(options.url ?? '', {
@@ -97,6 +98,18 @@ export class LiveClient {
       }
     });
     this.socket.on('event', (envelope: Envelope) => this.receive(envelope));
+    this.stopWaking = onChanceToReconnect(() => this.reconnectNow());
+  }
+
+  /**
+   * Tries again now instead of after the backoff (up to 5 s): the network is back, or the screen is
+   * in view again. Socket.IO's own connect() waits for a retry already scheduled, so that retry is
+   * dropped first.
+   */
+  reconnectNow(): void {
+    if (this.socket.connected) return;
+    this.socket.disconnect();
+    this.socket.connect();
   }
 
   /** Starts watching a topic; returns the function that stops it. */
@@ -120,6 +133,7 @@ export class LiveClient {
   }
 
   close(): void {
+    this.stopWaking();
     this.subscriptions.clear();
     this.byRoom.clear();
     this.socket.close();
@@ -195,4 +209,18 @@ export class LiveClient {
     subscription.seq = envelope.seq;
     subscription.handlers.event(envelope);
   }
+}
+
+/** Calls `reconnect` when the browser says it is online again or the page becomes visible; outside a browser, never. */
+function onChanceToReconnect(reconnect: () => void): () => void {
+  if (typeof window === 'undefined' || typeof document === 'undefined') return () => undefined;
+  const onVisible = () => {
+    if (document.visibilityState === 'visible') reconnect();
+  };
+  window.addEventListener('online', reconnect);
+  document.addEventListener('visibilitychange', onVisible);
+  return () => {
+    window.removeEventListener('online', reconnect);
+    document.removeEventListener('visibilitychange', onVisible);
+  };
 }

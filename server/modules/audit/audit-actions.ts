@@ -39,6 +39,7 @@ export const auditActions = [
   'prescription.create',
   'prescription.addItem',
   'prescription.stopItem',
+  'prescription.allergyOverride',
   'pharmacy.print',
   'pharmacy.dispense',
   'notification.retry',
@@ -66,6 +67,7 @@ export const auditActions = [
   'account.membershipChanged',
   'account.rename',
   'account.changePassword',
+  'account.changePhone',
   'account.resetPassword',
 ] as const;
 

@@ -53,7 +53,6 @@ import type {
   Org,
   OrgChanges,
   OperatorOrgChanges,
-  Page,
   Role,
   Session,
   StaffAddition,

@@ -130,11 +130,6 @@ export type AuditPage = Static<typeof AuditPageBody>;
 /** The timeline's filters; what is left out takes the server's default. */
 export type AuditQuery = Partial<Static<typeof AuditListQuery>>;
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
 export interface FieldProblem {
   field: string;
   message: string;

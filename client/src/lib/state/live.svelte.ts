@@ -66,9 +66,7 @@ export class LiveConnection {
 
   /** "Retry now": reconnect immediately instead of waiting for the backoff. */
   retry(): void {
-    const client = this.client;
-    if (!client) return;
-    if (!client.socket.connected) client.socket.connect();
+    this.client?.reconnectNow();
   }
 
   /** On sign-out: the socket belongs to the signed-in user. */

@@ -82,7 +82,7 @@ export class TokenLive {
   }
 
   retry(): void {
-    if (this.client && !this.client.socket.connected) this.client.socket.connect();
+    this.client?.reconnectNow();
   }
 
   close(): void {

@@ -156,7 +156,7 @@ describe('Audit log', () => {
     await page.waitForURL('**/admin/audit');
     const rows = page.getByRole('table').locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(50);
-    expect(await rows.first().textContent()).toContain('Staff member changed');
+    expect(await rows.first().textContent()).toContain('reactivated Dee Signer');
     await page.getByRole('button', { name: 'Load more' }).click();
     await expect.poll(() => rows.count()).toBeGreaterThan(55);
     await page.getByText(/that is all/).waitFor();
@@ -164,26 +164,22 @@ describe('Audit log', () => {
   });
 
   it('filters by action, and the filter is kept in the address', async () => {
-    await page.getByLabel('Action').fill('org.create');
+    await page.getByLabel('Action').selectOption('org.create');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL('**/admin/audit?action=org.create');
     const rows = page.getByRole('table').locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(1);
-    expect(await rows.first().textContent()).toContain('Organisation created');
+    expect(await rows.first().textContent()).toContain('created the organisation');
     expect(await rows.first().textContent()).toContain('Platform operator');
   });
 
-  it('filters by date range, and says when nothing matches', async () => {
+  it('filters by day, and says when nothing matches', async () => {
     await page.getByRole('button', { name: 'Clear' }).click();
     await page.waitForURL((url) => url.pathname === '/admin/audit' && url.search === '');
-    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-    await page.getByLabel('From').fill(tomorrow);
+    const later = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('Day').fill(later);
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByText('No events match these filters').waitFor();
-
-    await page.getByLabel('To').fill(new Date(Date.now() - 86_400_000).toISOString().slice(0, 10));
-    await page.getByRole('button', { name: 'Apply' }).click();
-    await page.getByText('Must be on or after the start date').waitFor();
   });
 });
 

@@ -148,6 +148,7 @@ describe('audit entries in words', () => {
   it('tells a run of reads by its count and its first and last times', () => {
     const run = entry({ reads: { count: 7, firstAt: '2026-03-02T09:10:00.000Z', items: [] } });
     expect(readRunLabel(run)).toBe(`Read 7 times between ${formatTime('2026-03-02T09:10:00.000Z')} and ${formatTime(run.at)}`);
+    expect(readRunLabel(entry({ reads: { count: 2, firstAt: '2026-03-02T09:32:00.000Z', items: [] } }))).toBe(`Read 2 times at ${formatTime('2026-03-02T09:32:00.000Z')}`);
     expect(readRunLabel(entry({}))).toBeNull();
   });
 });

@@ -102,7 +102,7 @@ const actionWords: Record<AuditAction, ActionWords> = {
   'appointment.reschedule': { group: 'clinic', label: 'Appointment moved', says: (w) => `${w.who} moved ${w.patients} appointment` },
   'appointment.checkIn': { group: 'clinic', label: 'Appointment checked in', says: (w) => `${w.who} checked in ${w.patients} appointment` },
   'appointment.cancel': { group: 'clinic', label: 'Appointment cancelled', says: (w) => `${w.who} cancelled ${w.patients} appointment` },
-  'appointment.noShow': { group: 'clinic', label: 'Appointment missed', says: (w) => `${w.who} marked ${w.patient} as not come to their appointment` },
+  'appointment.noShow': { group: 'clinic', label: 'Appointment missed (no-show)', says: (w) => `${w.who} marked ${w.patient} as a no-show` },
   'appointment.finish': { group: 'clinic', label: 'Appointment finished', says: (w) => `${w.who} closed ${w.patients} appointment` },
   'visit.checkIn': { group: 'clinic', label: 'Patient checked in', says: (w) => `${w.who} checked in ${w.patient}` },
   'visit.queue': { group: 'clinic', label: 'Patient queued', says: (w) => `${w.who} put ${w.patient} in the queue` },
@@ -115,7 +115,7 @@ const actionWords: Record<AuditAction, ActionWords> = {
   'visit.dispense': { group: 'clinic', label: 'Medicines handed over', says: (w) => `${w.who} handed ${w.patient} their medicines` },
   'visit.close': { group: 'clinic', label: 'Visit closed', says: (w) => `${w.who} closed ${w.patients} visit` },
   'visit.cancel': { group: 'clinic', label: 'Visit cancelled', says: (w) => `${w.who} cancelled ${w.patients} visit` },
-  'visit.noShow': { group: 'clinic', label: 'Patient not present when called', says: (w) => `${w.who} marked ${w.patient} as not present` },
+  'visit.noShow': { group: 'clinic', label: 'Patient absent when called', says: (w) => `${w.who} marked ${w.patient} as absent when called` },
   'visit.expire': { group: 'clinic', label: 'Ticket expired', says: (w) => `${capitalise(w.patients)} ticket expired` },
   'vitals.record': { group: 'clinic', label: 'Vitals recorded', says: (w) => `${w.who} recorded ${w.patients} vitals` },
   'consultation.open': { group: 'clinic', label: 'Consultation opened', says: (w) => `${w.who} opened a consultation with ${w.patient}` },
@@ -202,10 +202,11 @@ export function changedFieldsOf(entry: AuditEntry): string[] {
   return wordsOf(entry.action)?.read ? [] : entry.changedFields.map(fieldLabel);
 }
 
-/** "Read 7 times between 09:10 and 09:32", for an entry folding several reads. */
+/** "Read 7 times between 09:10 and 09:32" (or "at 09:10" within a minute), for an entry folding several reads. */
 export function readRunLabel(entry: AuditEntry): string | null {
   if (!entry.reads) return null;
-  return `Read ${entry.reads.count} times between ${formatTime(entry.reads.firstAt)} and ${formatTime(entry.at)}`;
+  const [first, last] = [formatTime(entry.reads.firstAt), formatTime(entry.at)];
+  return `Read ${entry.reads.count} times ${first === last ? `at ${first}` : `between ${first} and ${last}`}`;
 }
 
 /** A field's code name in words: dateOfBirth → date of birth. */

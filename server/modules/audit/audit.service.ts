@@ -53,7 +53,7 @@ const patientNamesFor: readonly Role[] = ['org_admin'];
 /**
  * The org's trail as a timeline, newest first: each row with its actor's name, its patient (by name
  * for those allowed) or other subject in words, and a staff member's consecutive reads of one
- * patient's record folded into one entry. Filters (patient, actor, action, day in the org's zone,
+ * patient's record (nothing else between them in the list as filtered) folded into one entry. Filters (patient, actor, action, day in the org's zone,
  * entity, instants) are applied in the database; a patient of another org, or none, is 404.
  *
  * Reads are folded here, page by page, rather than in the browser: a page ends after a whole entry

@@ -29,6 +29,20 @@ async function createDisplay(privacy: 'ticket' | 'ticket_initials', professional
 }
 
 describe('waiting-room displays and status pages', () => {
+  it('stops calling a ticket once it is marked as not come', async () => {
+    const display = await createDisplay('ticket', [c.drB.professionalId]);
+    const screen = watch<DisplayBoard>(url, { displayToken: display.token }, { kind: 'display' });
+    await screen.waitForSnapshot();
+    const latestBoard = () => (screen.events.at(-1)?.payload ?? screen.snapshots[0]!.snapshot) as DisplayBoard;
+    const patient = await registerPatient(call, c);
+    const visit = await walkIn(call, c, patient.id, c.drB.professionalId);
+    await ok(call({ method: 'POST', url: c.url('/queue/me/call-next'), token: c.drB.token }));
+    await until(() => latestBoard().nowCalling.some((n) => n.ticket === visit.ticketNumber), 10_000, 'the display to call the ticket');
+    await ok(call({ method: 'POST', url: c.url(`/visits/${visit.id}/events`), token: c.tokens.receptionist, payload: { type: 'noShow' } }));
+    await until(() => !latestBoard().nowCalling.some((n) => n.ticket === visit.ticketNumber), 10_000, 'the display to stop calling the ticket');
+    screen.stop();
+  });
+
   it('show a whole clinic day with tickets, rooms and waits, and no health data', async () => {
     const initialsDisplay = await createDisplay('ticket_initials');
     const ticketsOnly = await createDisplay('ticket', [c.drA.professionalId]);

@@ -91,7 +91,8 @@ export async function displayBoard(em: EntityManager, display: Display): Promise
   const byId = new Map(view.professionals.map((p) => [p.id, p]));
   const recentCalls = await em.find(
     VisitSchema,
-    { professionalId: { $in: [...byId.keys()] }, calledAt: { $ne: null, $gte: new Date(Date.now() - 12 * 3600_000) } },
+    // A ticket that did not come, or was cancelled after its call, is no longer being called.
+    { professionalId: { $in: [...byId.keys()] }, calledAt: { $ne: null, $gte: new Date(Date.now() - 12 * 3600_000) }, status: { $nin: ['no_show', 'cancelled', 'expired'] } },
     { orderBy: { calledAt: 'desc' }, limit: nowCallingShown },
   );
   const initials = (visit: Visit) => (withInitials ? view.initials.get(visit.patientId) : undefined);

@@ -1,4 +1,4 @@
-import { ApiError, messageOf, type Vitals, type WaitEstimate } from '../../lib/api';
+import { ApiError, messageOf, type Vitals } from '../../lib/api';
 
 /** "8 min", "1 h 05 min". */
 export function minutes(value: number | null | undefined): string {
@@ -6,16 +6,6 @@ export function minutes(value: number | null | undefined): string {
   const total = Math.max(0, Math.round(value));
   if (total < 60) return `${total} min`;
   return `${Math.floor(total / 60)} h ${String(total % 60).padStart(2, '0')} min`;
-}
-
-/** "about 10–25 min" from the estimator's median and 90th percentile. */
-export function waitRange(estimate: WaitEstimate | number | null | undefined): string | null {
-  if (estimate === null || estimate === undefined) return null;
-  if (typeof estimate === 'number') return `about ${minutes(estimate)}`;
-  const low = Math.round(estimate.p50);
-  const high = Math.round(estimate.p90);
-  if (high <= low) return `about ${minutes(low)}`;
-  return high < 60 ? `${low}–${high} min` : `${minutes(low)} – ${minutes(high)}`;
 }
 
 export const visitStatusLabels: Record<string, string> = {

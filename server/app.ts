@@ -11,7 +11,7 @@ import { loggerOptions } from './logger';
 import { dbPlugin } from './plugins/db';
 import { redisPlugin } from './plugins/redis';
 import { errorsPlugin } from './plugins/errors';
-import { inputHygienePlugin } from './plugins/input-hygiene';
+import { boundedCalendarFormats, inputHygienePlugin } from './plugins/input-hygiene';
 import { closedBodiesPlugin } from './plugins/closed-bodies';
 import { authPlugin } from './plugins/auth';
 import { openapiPlugin } from './plugins/openapi';
@@ -84,7 +84,7 @@ export async function buildApp({ config, orm, redis, queues, logStream, notifica
     trustProxy: config.nodeEnv === 'production',
     bodyLimit: 1024 * 1024,
     // Unknown body fields are refused, never silently dropped (closed-bodies makes every body schema closed).
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false } },
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false }, onCreate: boundedCalendarFormats },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Built once: @fastify/helmet rebuilds helmet's middleware, parsing the CSP, on every request
@@ -129,7 +129,7 @@ export async function buildApp({ config, orm, redis, queues, logStream, notifica
 
   const smtp = config.smtpUrl ? new SmtpSender(config.smtpUrl) : null;
   if (smtp) app.addHook('onClose', () => smtp.close());
-  const accountMail = new AccountMail(smtp, config.publicUrl, app.log);
+  const accountMail = new AccountMail(smtp, config.publicUrl, app.log, { redis, prefix: config.redisPrefix });
 
   await app.register(healthRoutes);
   await app.register(

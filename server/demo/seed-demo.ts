@@ -83,7 +83,8 @@ export async function seedDemo(orm: MikroORM, displayToken: string): Promise<boo
 function addOrg(em: EntityManager, kind: OrgKind, name: string, limits: StaffLimits, people: { email: string; name: string; role: Role }[], passwordHash: string) {
   const org = em.create(OrgSchema, { kind, name, staffLimits: limits, timeZone: demoTimeZone });
   for (const person of people) {
-    const user = em.create(UserSchema, { email: person.email, name: person.name, passwordHash });
+    // Demo people stand for owners of their addresses: they answer invitations without a reset first.
+    const user = em.create(UserSchema, { email: person.email, name: person.name, passwordHash, emailConfirmedAt: new Date() });
     em.create(MembershipSchema, { orgId: org.id, userId: user.id, role: person.role });
   }
   return org;

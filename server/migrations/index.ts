@@ -12,6 +12,7 @@ import { Migration0010Identity } from './0010-identity';
 import { Migration0011SessionVersion } from './0011-session-version';
 import { Migration0012AuditEntityIds } from './0012-audit-entity-ids';
 import { Migration0013AllergiesAndStaffPhones } from './0013-allergies-and-staff-phones';
+import { Migration0014EmailConfirmed } from './0014-email-confirmed';
 
 /** Listed explicitly so the same build runs under tsx, vitest and bundlers without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -28,4 +29,5 @@ export const migrationsList: MigrationObject[] = [
   { name: '0011-session-version', class: Migration0011SessionVersion },
   { name: '0012-audit-entity-ids', class: Migration0012AuditEntityIds },
   { name: '0013-allergies-and-staff-phones', class: Migration0013AllergiesAndStaffPhones },
+  { name: '0014-email-confirmed', class: Migration0014EmailConfirmed },
 ];

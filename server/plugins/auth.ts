@@ -56,7 +56,8 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 async function authenticate(request: FastifyRequest): Promise<{ userId: string; version: number }> {
   try {
     const payload = await request.jwtVerify<{ sub: string; typ: string; ver: unknown }>();
-    if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.ver !== 'number') throw new Error('wrong token type');
+    // Only this server signs tokens, but a subject that is no user id must not reach the database as one.
+    if (payload.typ !== 'access' || typeof payload.sub !== 'string' || !uuidPattern.test(payload.sub) || typeof payload.ver !== 'number') throw new Error('wrong token type');
     request.userId = payload.sub;
     return { userId: payload.sub, version: payload.ver };
   } catch (error) {

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import type Ajv from 'ajv';
 import { invalid, ValidationError, type FieldError } from '../shared/errors';
 
 /** Far deeper than any body this API takes; deeper input is an attack on whatever walks it next. */
@@ -24,15 +25,18 @@ function exceedsDepth(text: string, limit: number): boolean {
   return false;
 }
 
-/** Finds NUL characters anywhere in a parsed input, naming the field as the error handler does; iterative, so no input can exhaust the stack. */
-function nulFields(input: unknown, root: string): FieldError[] {
+/**
+ * Every value of a parsed input that `problem` objects to, naming the field as the error handler
+ * does; iterative, so no input can exhaust the stack.
+ */
+function badFields(input: unknown, root: string, problem: (value: unknown) => string | null): FieldError[] {
   const found: FieldError[] = [];
   const pending: { value: unknown; path: string }[] = [{ value: input, path: root }];
   while (pending.length) {
     const { value, path } = pending.pop()!;
-    if (typeof value === 'string') {
-      if (value.includes('\u0000')) found.push({ field: path || '(root)', message: 'must not contain NUL characters' });
-    } else if (value && typeof value === 'object') {
+    const message = problem(value);
+    if (message) found.push({ field: path || '(root)', message });
+    else if (value && typeof value === 'object') {
       // Pushed last to first, so fields are named in the order the client wrote them.
       for (const [key, item] of Object.entries(value).reverse()) pending.push({ value: item, path: path ? `${path}.${key}` : key });
     }
@@ -40,10 +44,37 @@ function nulFields(input: unknown, root: string): FieldError[] {
   return found;
 }
 
+const nul = (value: unknown) => (typeof value === 'string' && value.includes('\u0000') ? 'must not contain NUL characters' : null);
+// Ajv turns the text 'Infinity' or '1e999' into a number for an integer or number field and then
+// skips its minimum and maximum, which hold only for finite numbers.
+const infinite = (value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? 'must be a finite number' : null);
+
+/** The years a date or instant may fall in (see `boundedCalendarFormats`). */
+const calendarYears = { first: 1000, last: 9998 };
+
 /**
- * Input refused for every route at once, before validation, as a 400 naming the field: JSON nested
- * deeper than any body needs (checked on the raw text, before parsing), and NUL characters, which
- * PostgreSQL cannot store in text and answers with an error.
+ * Holds ajv's `date` and `date-time` formats to `calendarYears`, so a date outside them is a 400
+ * naming the field rather than a database error: PostgreSQL refuses year 0 and cannot read the
+ * six-digit years JavaScript writes after 9999, and a day becomes instants in the org's zone,
+ * which can cross into the next year. No birth, booking, due date or audit range needs more.
+ */
+export function boundedCalendarFormats(ajv: Ajv): void {
+  for (const name of ['date', 'date-time']) {
+    const format = ajv.formats[name] as { validate: (text: string) => boolean; compare: (a: string, b: string) => number | undefined };
+    ajv.addFormat(name, {
+      ...format,
+      validate: (text: string) => {
+        const year = Number(text.slice(0, 4));
+        return year >= calendarYears.first && year <= calendarYears.last && format.validate(text);
+      },
+    });
+  }
+}
+
+/**
+ * Input refused for every route at once, as a 400 naming the field: JSON nested deeper than any
+ * body needs (checked on the raw text, before parsing) and NUL characters, which PostgreSQL cannot
+ * store in text, before validation; after it, numbers that are not finite.
  */
 export const inputHygienePlugin = fp(
   async (app) => {
@@ -55,7 +86,11 @@ export const inputHygienePlugin = fp(
       parseJson(request, body as string, done);
     });
     app.addHook('preValidation', async (request) => {
-      const found = [...nulFields(request.body, ''), ...nulFields(request.query, 'query'), ...nulFields(request.params, 'params')];
+      const found = [...badFields(request.body, '', nul), ...badFields(request.query, 'query', nul), ...badFields(request.params, 'params', nul)];
+      if (found.length) throw new ValidationError(found);
+    });
+    app.addHook('preHandler', async (request) => {
+      const found = [...badFields(request.body, '', infinite), ...badFields(request.query, 'query', infinite)];
       if (found.length) throw new ValidationError(found);
     });
   },

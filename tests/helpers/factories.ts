@@ -23,7 +23,7 @@ export interface SeededOrg {
   members: Record<Role, Member>;
 }
 
-/** An org with one active member per given role, all with `testPassword`. */
+/** An org with one active member per given role, all with `testPassword`, each the owner of their (confirmed) address. */
 export async function seedOrg(
   orm: MikroORM,
   kind: OrgKind,
@@ -36,7 +36,7 @@ export async function seedOrg(
   const members = {} as Record<Role, Member>;
   for (const role of roles) {
     const email = `${role}.${randomBytes(4).toString('hex')}@example.test`;
-    const user = em.create(UserSchema, { email, name: `${role} person`, passwordHash: await passwordHash });
+    const user = em.create(UserSchema, { email, name: `${role} person`, passwordHash: await passwordHash, emailConfirmedAt: new Date() });
     const membership = em.create(MembershipSchema, { orgId: org.id, userId: user.id, role });
     members[role] = { userId: user.id, membershipId: membership.id, email, role };
   }

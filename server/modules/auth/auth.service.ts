@@ -87,6 +87,8 @@ export class AuthService {
     // A family opened before the user's sessions ended is refused even if its revocation raced with this refresh.
     const user = await em.findOne(UserSchema, { id: stored.userId });
     if (!user?.active || user.sessionVersion !== stored.sessionVersion) throw new UnauthenticatedError('Refresh token is not valid');
+    // As at sign-in: someone whose every org is suspended, or every membership ended, has no session to keep going.
+    if (!(await userAccess(em, user.id))?.memberships.length) throw new UnauthenticatedError('Refresh token is not valid');
     // Conditional update so two concurrent refreshes cannot both spend the same token.
     const spent = await em.nativeUpdate(RefreshTokenSchema, { id: stored.id, spentAt: null }, { spentAt: new Date() });
     if (spent === 0) {
@@ -152,6 +154,8 @@ export class AuthService {
       const spent = await tx.nativeUpdate(PasswordResetSchema, { userId: user.id, usedAt: null }, { usedAt: new Date() });
       if (spent === 0) throw invalid('token', 'this link is not valid any more; ask for a new one');
       user.passwordHash = await hashPassword(newPassword);
+      // The link came through the inbox: its owner holds the account from now on.
+      user.emailConfirmedAt ??= new Date();
       await endUserSessions(tx, user.id, 'password_reset');
       await recordAccountAudit(tx, { ...request, userId: user.id }, 'account.resetPassword', ['password']);
       await tx.flush();

@@ -15,6 +15,11 @@ export const UserSchema = defineEntity({
     phone: p.string().length(16).nullable(),
     whatsappConsent: p.boolean().default(false),
     whatsappConsentAt: p.datetime().nullable(),
+    /**
+     * When the owner first used a link mailed to the address (a password reset): until then nobody
+     * has shown that whoever holds the password holds the inbox, so no invitation is answered.
+     */
+    emailConfirmedAt: p.datetime().nullable(),
     /** Moves on each time the user's sessions end; tokens issued at an older version are refused. */
     sessionVersion: p.integer().default(0),
     createdAt: p.datetime().onCreate(() => new Date()),

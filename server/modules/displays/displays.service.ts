@@ -2,12 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Static } from 'typebox';
 import { assignChanged } from '../../shared/assign-changed';
-import { NotFoundError } from '../../shared/errors';
+import { NotFoundError, ValidationError } from '../../shared/errors';
 import type { Scope } from '../../shared/scope';
 import { recordAudit } from '../audit/audit.service';
 import { endSockets } from '../realtime/outbox';
 import { socketRooms } from '../realtime/rooms';
 import { OrgSchema } from '../orgs/org.entity';
+import { professionalsById } from '../professionals/professionals.service';
 import { DisplaySchema, type Display } from './display.entity';
 import type { DisplayChangesBody, NewDisplayBody } from './displays.schemas';
 
@@ -22,6 +23,7 @@ export const newDisplayToken = () => `dsp_${randomBytes(32).toString('base64url'
 /** Creates a display and returns its token: shown once, stored only as a hash. */
 export async function createDisplay({ em, caller }: Scope, input: NewDisplay) {
   return em.transactional(async (tx) => {
+    await assertOwnProfessionals(tx, input.professionalIds);
     const token = newDisplayToken();
     const display = tx.create(DisplaySchema, {
       orgId: caller.orgId,
@@ -47,6 +49,7 @@ export async function updateDisplay({ em, caller }: Scope, displayId: string, ch
   const { name, professionalIds, privacy, language, active } = changes;
   return em.transactional(async (tx) => {
     const display = await findDisplay(tx, displayId);
+    await assertOwnProfessionals(tx, professionalIds);
     const changed = assignChanged(display, { name: name?.trim(), professionalIds, privacy, language, active });
     if (changed.length) recordAudit(tx, caller, { action: 'display.update', entityType: 'Display', entityId: display.id, changedFields: changed });
     if (changed.includes('active') && !display.active) endSockets(tx, { orgId: display.orgId, rooms: [socketRooms.display(display.id)], reason: 'display.turnedOff' });
@@ -75,6 +78,14 @@ export async function displayForToken(em: EntityManager, token: string): Promise
   const display = await em.findOne(DisplaySchema, { tokenHash: displayTokenHash(token), active: true }, { filters: { tenant: false } });
   // A clinic the platform turned off shows nothing, not even on its waiting-room screens.
   return display && (await em.count(OrgSchema, { id: display.orgId, active: true })) ? display : null;
+}
+
+/** A display shows this clinic's queues only: an id of another clinic's professional, or of none, is a 400 naming it. */
+async function assertOwnProfessionals(em: EntityManager, professionalIds: string[] | undefined): Promise<void> {
+  if (!professionalIds?.length) return;
+  const own = await professionalsById(em, professionalIds);
+  const problems = professionalIds.flatMap((id, i) => (own.has(id) ? [] : [{ field: `professionalIds.${i}`, message: 'is not a professional of this clinic' }]));
+  if (problems.length) throw new ValidationError(problems);
 }
 
 async function findDisplay(em: EntityManager, displayId: string): Promise<Display> {

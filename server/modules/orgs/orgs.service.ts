@@ -304,6 +304,14 @@ async function requireMyInvitation(em: EntityManager, actor: AccountActor, invit
   );
   const org = invitation ? await em.findOne(OrgSchema, { id: invitation.orgId, active: true }) : null;
   if (!invitation || !org) throw new NotFoundError('Invitation');
+  // The invitation is the address's, and a password is not the address: whoever registered it, or
+  // an admin who set up the account, knows the password too. Only a mailed link shows the inbox.
+  if (!user.emailConfirmedAt) {
+    throw new ConflictError(
+      'email_unconfirmed',
+      'Answering an invitation needs proof that this address is yours: choose a new password with the link from “Forgot your password?” on the sign-in page, then answer it.',
+    );
+  }
   // From here on the person acts in the inviting org: its rows, and only its, are in view.
   em.setFilterParams(tenantFilter, { orgId: org.id });
   return { invitation, user, org };

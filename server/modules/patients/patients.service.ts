@@ -10,6 +10,7 @@ import type { Caller, Scope } from '../../shared/scope';
 import { tenantFilter } from '../../db/orm';
 import { recordAudit } from '../audit/audit.service';
 import type { AccountMail } from '../auth/account-mail';
+import { endUserSessions } from '../auth';
 import { normaliseEmail } from '../auth/auth.service';
 import { MembershipSchema } from '../auth/membership.entity';
 import { assertPasswordPolicy, hashPassword } from '../auth/password';
@@ -223,6 +224,8 @@ export async function deletePatient({ em, caller }: Scope, patientId: string) {
       if (membership?.active) {
         membership.active = false;
         recordAudit(tx, caller, { action: 'membership.update', entityType: 'Membership', entityId: membership.id, changedFields: ['active'] });
+        // As for staff taken out of an org: the portal session ends now, not when its tokens expire.
+        await endUserSessions(tx, patient.userId, 'removed');
       }
     }
     recordAudit(tx, caller, { action: 'patient.delete', entityType: 'Patient', entityId: patient.id, changedFields: ['deletedAt'] });

@@ -1,6 +1,6 @@
 import { tenantFilter } from '../../db/orm';
 import { professionalOfUser } from '../professionals/professionals.service';
-import { memberCaller, type Topic } from '../realtime/topics';
+import { isId, memberCaller, type Topic } from '../realtime/topics';
 import { rooms } from '../realtime/rooms';
 import { doctorQueue, receptionQueue } from './queue.service';
 
@@ -21,7 +21,7 @@ export const doctorQueueTopic: Topic = {
     const caller = await memberCaller(em, principal, params.orgId, ['org_admin', 'receptionist', 'doctor']);
     if (!caller) return null;
     const doctorUserId = caller.role === 'doctor' ? caller.userId : params.doctorUserId;
-    if (typeof doctorUserId !== 'string' || (caller.role === 'doctor' && params.doctorUserId !== undefined && params.doctorUserId !== caller.userId)) return null;
+    if (!isId(doctorUserId) || (caller.role === 'doctor' && params.doctorUserId !== undefined && params.doctorUserId !== caller.userId)) return null;
     em.setFilterParams(tenantFilter, { orgId: caller.orgId });
     if (!(await professionalOfUser(em, doctorUserId))) return null;
     return { room: rooms.doctorQueue(caller.orgId, doctorUserId), orgId: caller.orgId, caller, principal };

@@ -29,12 +29,17 @@ export interface Topic {
   snapshot(em: EntityManager, access: TopicAccess, params: Record<string, unknown>): Promise<unknown>;
 }
 
+/** A topic's params come from the client: an id it names must be one before it reaches a query. */
+export function isId(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
 /**
  * A user's membership in the topic's org when its role is one of `allowed`, as the caller the
  * services expect; null otherwise.
  */
 export async function memberCaller(em: EntityManager, principal: Principal, orgId: unknown, allowed: readonly Role[]): Promise<Caller | null> {
-  if (principal.kind !== 'user' || typeof orgId !== 'string' || !/^[0-9a-f-]{36}$/i.test(orgId)) return null;
+  if (principal.kind !== 'user' || !isId(orgId)) return null;
   const [membership] = (await userAccess(em, principal.userId, orgId))?.memberships ?? [];
   if (!membership || !allowed.includes(membership.role)) return null;
   return { userId: principal.userId, orgId, role: membership.role, timeZone: membership.timeZone, requestId: 'socket', ip: '' };

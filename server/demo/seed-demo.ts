@@ -21,6 +21,7 @@ import { bookAppointment, cancelAppointment, finishAppointment, markAppointmentN
 import { AppointmentSchema } from '../modules/appointments/appointment.entity';
 import { checkIn, sendVisitEvent } from '../modules/visits/visits.service';
 import { VisitSchema } from '../modules/visits/visit.entity';
+import { ConsultationSessionSchema } from '../modules/consultations/consultation-session.entity';
 import { callNext } from '../modules/queue/queue.service';
 import { completeConsultation, startConsultation } from '../modules/consultations/consultations.service';
 import { addPrescriptionItem } from '../modules/prescriptions/prescriptions.service';
@@ -392,5 +393,14 @@ async function addClinicDay(em: EntityManager, clinicId: string): Promise<void> 
   const startOfDay = midnight.set({ minute: 1 }).toMillis();
   for (const [index, visit] of arrivals.entries()) {
     await em.nativeUpdate(VisitSchema, { id: visit.id }, { checkedInAt: new Date(Math.max(startOfDay, now.getTime() - (arrivals.length - index) * 9 * 60_000)) });
+  }
+  // The seed's consultations took no time at all; a real one takes a quarter of an hour or so, and
+  // the waits on the screens are estimated from them. Each finished one is laid end to end before now.
+  const finished = await em.find(ConsultationSessionSchema, { completedAt: { $ne: null } }, { orderBy: { completedAt: 'desc' } });
+  let end = now.getTime() - 6 * 60_000;
+  for (const [index, session] of finished.entries()) {
+    const minutes = 14 + ((index * 5) % 11);
+    await em.nativeUpdate(ConsultationSessionSchema, { id: session.id }, { startedAt: new Date(end - minutes * 60_000), completedAt: new Date(end) });
+    end -= (minutes + 3) * 60_000;
   }
 }

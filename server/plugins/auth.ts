@@ -126,12 +126,12 @@ export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number; no
           }
           const { userId, memberships: [membership] } = await sessionAccess(request, orgId);
           if (!membership) throw new NotFoundError('Organisation');
-          if (!isAllowed(membership.role, action)) throw new ForbiddenError(`The ${membership.role} role may not ${action}`);
+          if (!isAllowed(membership.role, action, membership.kind)) throw new ForbiddenError(`The ${membership.role} role of a ${membership.kind} may not ${action}`);
           bindCaller(request, userId, membership);
           return;
         }
         const { userId, memberships: all } = await sessionAccess(request);
-        const allowed = all.find((m) => isAllowed(m.role, action));
+        const allowed = all.find((m) => isAllowed(m.role, action, m.kind));
         if (!allowed) throw new ForbiddenError(`Your roles may not ${action}`);
         bindCaller(request, userId, allowed);
       };

@@ -188,13 +188,13 @@ describe('creating cases', () => {
     expect(foreignDentist.statusCode).toBe(400);
   });
 
-  it('answers 401 without a token and 404 for a clinic or a lab the caller is not in', async () => {
+  it('answers 401 without a token, 404 for a lab the caller is not in and 403 in a clinic, which has no cases', async () => {
     expect((await call({ method: 'POST', url: casesUrl(), payload: crown() })).statusCode).toBe(401);
     expect((await call({ method: 'POST', url: casesUrl(otherLab.orgId), token: tokens.org_admin, payload: crown() })).statusCode).toBe(404);
     const clinic = await seedOrg(t.orm, 'clinic', ['org_admin']);
     const clinicAdmin = (await tokensFor(call, clinic)).org_admin;
     const inClinic = await call({ method: 'POST', url: casesUrl(clinic.orgId), token: clinicAdmin, payload: crown() });
-    expect(inClinic.statusCode).toBe(404);
+    expect(inClinic.statusCode).toBe(403);
   });
 });
 

@@ -90,7 +90,7 @@ describe(notificationProcessor.name, () => {
       ['sent', null],
       ['sent', null],
       ['sent', null],
-      ['skipped', 'no WhatsApp number on file for staff'],
+      ['skipped', 'the professional has no phone on their account'],
       ['skipped', 'no consent to email'],
       ['skipped', 'no consent to WhatsApp'],
       ['sent', null],

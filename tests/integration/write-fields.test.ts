@@ -4,6 +4,7 @@ import Fastify from 'fastify';
 import { Type } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../workflows/roles';
+import type { OrgKind } from '../../server/modules/orgs/org.entity';
 import { tenantFilter } from '../../server/db/orm';
 import { isAllowed } from '../../server/modules/auth/permissions';
 import type { DisplayChanges } from '../../server/modules/displays/displays.service';
@@ -48,6 +49,7 @@ interface Member {
   label: string;
   role: Role;
   orgId: string;
+  kind: OrgKind;
   token: string | null;
 }
 let members: Member[];
@@ -61,13 +63,13 @@ beforeAll(async () => {
   const platform = await seedOrg(t.orm, 'platform', ['super_admin']);
   const labTokens = await tokensFor(call, lab);
   const platformTokens = await tokensFor(call, platform);
-  const clinicMember = (role: Role): Member => ({ label: `clinic ${role}`, role, orgId: clinic.org.orgId, token: clinic.tokens[role] });
-  const labMember = (role: Role): Member => ({ label: `lab ${role}`, role, orgId: lab.orgId, token: labTokens[role] });
+  const clinicMember = (role: Role): Member => ({ label: `clinic ${role}`, role, orgId: clinic.org.orgId, kind: 'clinic', token: clinic.tokens[role] });
+  const labMember = (role: Role): Member => ({ label: `lab ${role}`, role, orgId: lab.orgId, kind: 'lab', token: labTokens[role] });
   // The admins first, as the brief of each route is written for them; the other roles for routes only they may call.
   members = [
     clinicMember('org_admin'),
     labMember('org_admin'),
-    { label: 'platform super_admin', role: 'super_admin', orgId: platform.orgId, token: platformTokens.super_admin },
+    { label: 'platform super_admin', role: 'super_admin', orgId: platform.orgId, kind: 'platform', token: platformTokens.super_admin },
     ...(['receptionist', 'doctor', 'medical_staff', 'patient'] as const).map(clinicMember),
     ...(['designer', 'dentist'] as const).map(labMember),
   ];
@@ -233,9 +235,9 @@ async function writeRoutes(): Promise<WriteRoute[]> {
 
 /** The members the route's declared access lets in, the admins first; nobody's token for a public route. */
 function callersOf(access: Access): Member[] {
-  if (access === 'public') return [{ label: 'anonymous', role: 'patient', orgId: clinic.org.orgId, token: null }];
+  if (access === 'public') return [{ label: 'anonymous', role: 'patient', orgId: clinic.org.orgId, kind: 'clinic', token: null }];
   if (access === 'user') return members;
-  return members.filter((m) => isAllowed(m.role, access.permission));
+  return members.filter((m) => isAllowed(m.role, access.permission, m.kind));
 }
 
 function urlFor(route: WriteRoute, member: Member): string {

@@ -1,4 +1,5 @@
 import type { Role } from '../../../workflows/roles';
+import type { OrgKind } from '../orgs/org.entity';
 
 const staffOfAnyOrg = ['org_admin', 'designer', 'dentist', 'doctor', 'receptionist', 'medical_staff'] as const;
 
@@ -68,6 +69,28 @@ export const permissions = {
 
 export type Action = keyof typeof permissions;
 
-export function isAllowed(role: Role, action: Action): boolean {
-  return (permissions[action] as readonly Role[]).includes(role);
+const clinicActions = [
+  'display.manage',
+  'patient.create', 'patient.list', 'patient.read', 'patient.update', 'patient.delete', 'patient.allergies',
+  'treatment.create', 'portal.read',
+  'professional.create', 'professional.update', 'professional.list',
+  'appointment.create', 'appointment.change', 'appointment.noShow', 'appointment.finish', 'appointment.list',
+  'visit.checkIn', 'visit.read', 'visit.transition', 'queue.reception', 'queue.summary', 'consultation.run',
+  'pharmacy.read', 'pharmacy.print', 'pharmacy.dispense',
+] as const satisfies readonly Action[];
+const labActions = ['case.read', 'case.create', 'case.update', 'case.delete', 'case.transition', 'case.attachment.write', 'case.analytics'] as const satisfies readonly Action[];
+
+/**
+ * The kind of org an action exists in: a lab has no patients or waiting room, a clinic no case board.
+ * An org_admin is an org_admin of both kinds, so the role alone cannot say this.
+ */
+const actionKinds: Partial<Record<Action, OrgKind>> = {
+  ...Object.fromEntries(clinicActions.map((action) => [action, 'clinic'])),
+  ...Object.fromEntries(labActions.map((action) => [action, 'lab'])),
+};
+
+/** Whether a member with this role in an org of this kind may perform the action. */
+export function isAllowed(role: Role, action: Action, kind: OrgKind): boolean {
+  const only = actionKinds[action];
+  return (permissions[action] as readonly Role[]).includes(role) && (only === undefined || only === kind);
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
-import { inMinutes, normalVitals, ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
+import { slotFromNow, normalVitals, ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
 
 /**
  * The queue rules the server holds whatever the screens show: one open visit per patient, one
@@ -76,7 +76,7 @@ describe('check-in of a patient with an open visit', () => {
   it('from an appointment leaves the appointment booked', async () => {
     const patient = await registerPatient(call, c);
     const walkedIn = await walkIn(call, c, patient.id, c.drB.professionalId);
-    const appointment = await ok(post('/appointments', c.tokens.receptionist, { patientId: patient.id, professionalId: c.drA.professionalId, treatment: 'Check-up', startsAt: inMinutes(30) }), 201);
+    const appointment = await ok(post('/appointments', c.tokens.receptionist, { patientId: patient.id, professionalId: c.drA.professionalId, treatment: 'Check-up', startsAt: slotFromNow(1) }), 201);
     const before = await footprint(patient.id);
     const refused = await post('/visits/check-in', c.tokens.receptionist, { appointmentId: appointment.id, vitals: {} });
     expect(refused.statusCode, refused.body).toBe(409);

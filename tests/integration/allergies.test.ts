@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
-import { auditRows, ok, patientPayload, registerPatient, seedClinic, slotFromNow, walkIn, type Clinic } from './clinic-support';
+import type { Call, TestApp } from '../helpers/test-app';
+import { clinicApp, auditRows, ok, patientPayload, registerPatient, seedClinic, slotFromNow, walkIn, type Clinic } from './clinic-support';
 
 let t: TestApp;
 let call: Call;
@@ -8,9 +8,7 @@ let c: Clinic;
 let other: Clinic;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  call = caller(t.app);
-  c = await seedClinic(t, call);
+  ({ t, call, c } = await clinicApp());
   other = await seedClinic(t, call, 'Another Clinic');
 });
 afterAll(() => t.close());

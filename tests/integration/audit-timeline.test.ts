@@ -5,9 +5,9 @@ import { clinicDay } from '../../server/modules/appointments/clinic-calendar';
 import { localToday } from '../../server/modules/lab-cases/lab-cases.service';
 import { serverTimeZone } from '../../server/shared/time-zone';
 import type { AuditPage, TimelineEntry } from '../../server/modules/audit/audit.service';
-import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
+import type { Call, TestApp } from '../helpers/test-app';
 import { seedOrg, tokensFor, type SeededOrg } from '../helpers/factories';
-import { ok, registerPatient, seedClinic, slotFromNow, walkIn, type Clinic } from './clinic-support';
+import { clinicApp, ok, registerPatient, seedClinic, slotFromNow, walkIn, type Clinic } from './clinic-support';
 
 /**
  * The org's audit trail as a timeline an admin can read: names instead of ids, a person's run of
@@ -32,9 +32,7 @@ const entriesOf = (page: AuditPage, action: string) => page.items.filter((entry)
 const sql = <T>(text: string, values: unknown[] = []) => t.orm.em.fork().getConnection().execute<T[]>(text, values);
 
 beforeAll(async () => {
-  t = await createTestApp();
-  call = caller(t.app);
-  c = await seedClinic(t, call);
+  ({ t, call, c } = await clinicApp());
   other = await seedClinic(t, call, 'Other clinic');
   lab = await seedOrg(t.orm, 'lab', ['org_admin', 'designer']);
   labTokens = await tokensFor(call, lab);

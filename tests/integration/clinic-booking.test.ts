@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
-import { dayOf, normalVitals, ok, onDay, registerPatient, seedClinic, type Clinic } from './clinic-support';
+import type { Call, TestApp } from '../helpers/test-app';
+import { clinicApp, dayOf, normalVitals, ok, onDay, registerPatient, type Clinic } from './clinic-support';
 
 let t: TestApp;
 let call: Call;
@@ -8,9 +8,7 @@ let c: Clinic;
 let patients: { id: string }[];
 
 beforeAll(async () => {
-  t = await createTestApp();
-  call = caller(t.app);
-  c = await seedClinic(t, call);
+  ({ t, call, c } = await clinicApp());
   patients = [];
   for (let i = 0; i < 12; i++) patients.push(await registerPatient(call, c));
 });

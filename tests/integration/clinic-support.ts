@@ -3,7 +3,7 @@ import type { Role } from '../../workflows/roles';
 import { clinicDay } from '../../server/modules/appointments/clinic-calendar';
 import { bookingRefusals, freeSlots } from '../../server/modules/appointments/booking-rules';
 import { login, seedOrg, tokensFor, type SeededOrg } from '../helpers/factories';
-import type { Call, TestApp } from '../helpers/test-app';
+import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
 import { serverTimeZone } from '../../server/shared/time-zone';
 
 /** Shared set-up of the clinic integration files: a clinic with staff, professionals and API shortcuts. */
@@ -39,6 +39,19 @@ export async function seedClinic(t: TestApp, call: Call, name?: string): Promise
     drA: { professionalId: drAProfile.id, userId: org.members.doctor.userId, token: tokens.doctor },
     drB: { professionalId: drBProfile.id, userId: hired.member.user.id, token: (await login(call, email, 'Second-doctor-2026')).accessToken },
   };
+}
+
+/** A test app on its own database with a clinic seeded in it: where most clinic files start. */
+export async function clinicApp(env: Record<string, string> = {}): Promise<{ t: TestApp; call: Call; c: Clinic }> {
+  const t = await createTestApp(env);
+  const call = caller(t.app);
+  try {
+    return { t, call, c: await seedClinic(t, call) };
+  } catch (error) {
+    // The caller never gets the app to close: drop its database here.
+    await t.close();
+    throw error;
+  }
 }
 
 /** Awaits a response, asserts its status (showing the body when it differs) and returns the parsed JSON. */

@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
-import { auditRows, dayOf, normalVitals, ok, onDay, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
+import type { Call, TestApp } from '../helpers/test-app';
+import { clinicApp, auditRows, dayOf, normalVitals, ok, onDay, registerPatient, walkIn, type Clinic } from './clinic-support';
 
 let t: TestApp;
 let call: Call;
 let c: Clinic;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  call = caller(t.app);
-  c = await seedClinic(t, call);
+  ({ t, call, c } = await clinicApp());
 });
 afterAll(() => t.close());
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
+import type { Call, TestApp } from '../helpers/test-app';
 import { listen, startBackground, until, watch } from '../helpers/live';
 import { seedOrg, tokensFor } from '../helpers/factories';
-import { ok, registerPatient, seedClinic, onDay, walkIn, type Clinic } from './clinic-support';
+import { clinicApp, ok, registerPatient, onDay, walkIn, type Clinic } from './clinic-support';
 import { recomputeWaitEstimate } from '../../server/modules/estimates/estimates.service';
 import { appointmentReminders, labCaseReminders } from '../../server/modules/reminders/reminders.service';
 import { jobKey } from '../../server/modules/notifications/notification-rules';
@@ -15,9 +15,7 @@ let stopBackground: () => Promise<void>;
 let url: string;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  call = caller(t.app);
-  c = await seedClinic(t, call);
+  ({ t, call, c } = await clinicApp());
   url = await listen(t.app);
   stopBackground = await startBackground(t);
 });

@@ -2,9 +2,9 @@ import { rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../workflows/roles';
-import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
+import type { Call, TestApp } from '../helpers/test-app';
 import { login, seedOrg, tokensFor, type SeededOrg } from '../helpers/factories';
-import { slotFromNow, ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
+import { clinicApp, slotFromNow, ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
 import type { ExportedAuditEvent } from '../../server/modules/audit/audit.service';
 
 /**
@@ -29,9 +29,7 @@ const exportOf = (query: Record<string, string>, token = c.tokens.org_admin, hea
   call({ method: 'GET', url: exportUrl(orgId), token, query, headers });
 
 beforeAll(async () => {
-  t = await createTestApp();
-  call = caller(t.app);
-  c = await seedClinic(t, call);
+  ({ t, call, c } = await clinicApp());
   other = await seedClinic(t, call, 'Other clinic');
   lab = await seedOrg(t.orm, 'lab', ['org_admin', 'designer', 'dentist']);
   labTokens = await tokensFor(call, lab);

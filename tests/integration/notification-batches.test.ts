@@ -1,8 +1,8 @@
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
+import type { Call, TestApp } from '../helpers/test-app';
 import { seedOrg, tokensFor, type SeededOrg } from '../helpers/factories';
-import { slotFromNow, ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
+import { clinicApp, slotFromNow, ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
 import { notificationProcessor } from '../../server/modules/notifications/notifications.queue';
 import { jobKey, type NotificationJob } from '../../server/modules/notifications/notification-rules';
 import type { Message } from '../../server/modules/notifications/templates';
@@ -26,9 +26,7 @@ const senders = {
 };
 
 beforeAll(async () => {
-  t = await createTestApp();
-  call = caller(t.app);
-  c = await seedClinic(t, call);
+  ({ t, call, c } = await clinicApp());
   elsewhere = await seedClinic(t, call, 'Elsewhere Dental');
   lab = await seedOrg(t.orm, 'lab', ['org_admin', 'designer', 'dentist'], { name: 'Batch Lab' });
   labToken = (await tokensFor(call, lab)).org_admin;

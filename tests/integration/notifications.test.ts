@@ -1,11 +1,11 @@
 import { fork } from 'node:child_process';
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
+import type { Call, TestApp } from '../helpers/test-app';
 import { startSmtp, type Mail } from '../helpers/smtp';
 import { startWhatsApp, type WhatsAppRequest } from '../helpers/whatsapp';
 import { dispatcherFor, until } from '../helpers/live';
-import { normalVitals, ok, registerPatient, seedClinic, slotFromNow, type Clinic } from './clinic-support';
+import { clinicApp, normalVitals, ok, registerPatient, seedClinic, slotFromNow, type Clinic } from './clinic-support';
 import type { OutboxDispatcher } from '../../server/modules/realtime/outbox.dispatcher';
 import { startWorkers } from '../../server/queues';
 import { addNotificationJobs, notificationProcessor, notificationsQueueName } from '../../server/modules/notifications/notifications.queue';
@@ -27,9 +27,7 @@ const script = new Map<string, (number | 'hang')[]>();
 beforeAll(async () => {
   smtp = await startSmtp(mails);
   whatsapp = await startWhatsApp(messages, (request) => script.get(request.to)?.shift() ?? 200);
-  t = await createTestApp({ SMTP_URL: smtp.url, WHATSAPP_API_URL: whatsapp.url, WHATSAPP_TOKEN: 'wa-test-token' });
-  call = caller(t.app);
-  c = await seedClinic(t, call);
+  ({ t, call, c } = await clinicApp({ SMTP_URL: smtp.url, WHATSAPP_API_URL: whatsapp.url, WHATSAPP_TOKEN: 'wa-test-token' }));
   dispatcher = dispatcherFor(t);
   await dispatcher.start();
   stopWorkers = await startWorkers(t.orm, t.config, t.queues, t.app.log);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
+import type { Call, TestApp } from '../helpers/test-app';
 import { listen, startBackground, until, watch } from '../helpers/live';
-import { normalVitals, ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
+import { clinicApp, normalVitals, ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
 import { screensLock, statusUpdated, type DisplayBoard, type VisitStatus } from '../../server/modules/public-screens/public-screens.service';
 import { emitScreenEvent } from '../../server/modules/realtime/outbox';
 import { rooms } from '../../server/modules/realtime/rooms';
@@ -13,9 +13,7 @@ let url: string;
 let stopBackground: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  call = caller(t.app);
-  c = await seedClinic(t, call);
+  ({ t, call, c } = await clinicApp());
   url = await listen(t.app);
   stopBackground = await startBackground(t);
 });

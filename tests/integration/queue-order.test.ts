@@ -4,9 +4,9 @@
  */
 import type { Static } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
+import type { Call, TestApp } from '../helpers/test-app';
 import { listen, watch } from '../helpers/live';
-import { ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
+import { clinicApp, ok, registerPatient, walkIn, type Clinic } from './clinic-support';
 import { tenantFilter } from '../../server/db/orm';
 import { recomputeWaitEstimate } from '../../server/modules/estimates/estimates.service';
 import type { DisplayBoard, VisitStatus } from '../../server/modules/public-screens/public-screens.service';
@@ -21,9 +21,7 @@ let c: Clinic;
 let url: string;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  call = caller(t.app);
-  c = await seedClinic(t, call);
+  ({ t, call, c } = await clinicApp());
   url = await listen(t.app);
 });
 afterAll(async () => {

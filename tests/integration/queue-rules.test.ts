@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
-import { slotFromNow, normalVitals, ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
+import type { Call, TestApp } from '../helpers/test-app';
+import { clinicApp, slotFromNow, normalVitals, ok, registerPatient, walkIn, type Clinic } from './clinic-support';
 
 /**
  * The queue rules the server holds whatever the screens show: one open visit per patient, one
@@ -11,9 +11,7 @@ let call: Call;
 let c: Clinic;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  call = caller(t.app);
-  c = await seedClinic(t, call);
+  ({ t, call, c } = await clinicApp());
 });
 afterAll(() => t.close());
 

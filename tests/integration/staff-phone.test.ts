@@ -1,32 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
+import type { Call, TestApp } from '../helpers/test-app';
 import { login, seedOrg } from '../helpers/factories';
-import { dispatcherFor, until } from '../helpers/live';
+import { startBackground, until } from '../helpers/live';
 import { startWhatsApp, type WhatsAppRequest } from '../helpers/whatsapp';
-import { ok, registerPatient, seedClinic, slotFromNow, type Clinic } from './clinic-support';
-import type { OutboxDispatcher } from '../../server/modules/realtime/outbox.dispatcher';
-import { startWorkers } from '../../server/queues';
+import { clinicApp, ok, registerPatient, slotFromNow, type Clinic } from './clinic-support';
 
 let t: TestApp;
 let call: Call;
 let c: Clinic;
-let dispatcher: OutboxDispatcher;
-let stopWorkers: () => Promise<void>;
+let stopBackground: () => Promise<void>;
 let whatsapp: Awaited<ReturnType<typeof startWhatsApp>>;
 const messages: WhatsAppRequest[] = [];
 
 beforeAll(async () => {
   whatsapp = await startWhatsApp(messages);
-  t = await createTestApp({ WHATSAPP_API_URL: whatsapp.url, WHATSAPP_TOKEN: 'wa-test-token' });
-  call = caller(t.app);
-  c = await seedClinic(t, call);
-  dispatcher = dispatcherFor(t);
-  await dispatcher.start();
-  stopWorkers = await startWorkers(t.orm, t.config, t.queues, t.app.log);
+  ({ t, call, c } = await clinicApp({ WHATSAPP_API_URL: whatsapp.url, WHATSAPP_TOKEN: 'wa-test-token' }));
+  stopBackground = await startBackground(t);
 });
 afterAll(async () => {
-  await stopWorkers();
-  await dispatcher.stop();
+  await stopBackground();
   await t.close();
   await whatsapp.close();
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
-import { dispatcherFor, listen, watch } from '../helpers/live';
+import { listen, startDispatcher, watch } from '../helpers/live';
 import { testPassword } from '../helpers/factories';
 import { slotFromNow, ok, registerPatient, seedClinic, type Clinic } from '../integration/clinic-support';
 import type { OutboxDispatcher } from '../../server/modules/realtime/outbox.dispatcher';
@@ -31,8 +31,7 @@ beforeAll(async () => {
   call = caller(t.app);
   c = await seedClinic(t, call);
   url = await listen(t.app);
-  dispatcher = dispatcherFor(t);
-  await dispatcher.start();
+  dispatcher = await startDispatcher(t);
   stopWorkers = await startWorkers(t.orm, t.config, t.queues, t.app.log);
   // Every failed reconnection is an error event; the product logs one line as an outage starts and one
   // as it ends (server/redis-outages.ts): count the events here to set beside those lines.

@@ -32,10 +32,16 @@ export function dispatcherFor(t: TestApp, overrides: Partial<DispatcherOptions> 
   });
 }
 
+/** dispatcherFor's dispatcher, started: delivering as a server process's does. */
+export async function startDispatcher(t: TestApp, overrides: Partial<DispatcherOptions> = {}): Promise<OutboxDispatcher> {
+  const dispatcher = dispatcherFor(t, overrides);
+  await dispatcher.start();
+  return dispatcher;
+}
+
 /** What a server process runs beside the app: the outbox dispatcher and the workers. Resolves to their stop. */
 export async function startBackground(t: TestApp): Promise<() => Promise<void>> {
-  const dispatcher = dispatcherFor(t);
-  await dispatcher.start();
+  const dispatcher = await startDispatcher(t);
   const stopWorkers = await startWorkers(t.orm, t.config, t.queues, t.app.log);
   return async () => {
     await stopWorkers();

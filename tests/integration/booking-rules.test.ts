@@ -1,9 +1,8 @@
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OutboxDispatcher } from '../../server/modules/realtime/outbox.dispatcher';
 import { serverTimeZone } from '../../server/shared/time-zone';
 import { login } from '../helpers/factories';
-import { dispatcherFor } from '../helpers/live';
+import { startDispatcher } from '../helpers/live';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
 import { until } from '../helpers/until';
 import { ok, patientPayload, registerPatient, seedClinic, type Clinic } from './clinic-support';
@@ -142,8 +141,7 @@ describe('the booking rule', () => {
   it('sends no confirmation for a refused booking, and one for an accepted one', async () => {
     const quiet = await zonedClinic('Quiet Dental');
     const quietPatient = await portalPatient(quiet, 'quiet.patient@example.test');
-    const dispatcher: OutboxDispatcher = dispatcherFor(t);
-    await dispatcher.start();
+    const dispatcher = await startDispatcher(t);
     try {
       await refused(book(quietPatient.token, { startsAt: at('06:16', 1), durationMinutes: 5 }, quiet), { startsAt: outOfHours, durationMinutes: 'must be 30 minutes: a booking online takes one slot' });
       await refused(book(quiet.tokens.receptionist, { patientId: quietPatient.id, startsAt: '2025-11-02T03:00:00Z' }, quiet), { startsAt: 'is in the past' });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggerOptions } from '../../server/logger';
 import { errorsPlugin } from '../../server/plugins/errors';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
-import { dispatcherFor, listen, until, watch } from '../helpers/live';
+import { listen, startDispatcher, until, watch } from '../helpers/live';
 import { LiveClient, type Topic } from '../../client/src/lib/live/live-client';
 import type { OutboxDispatcher } from '../../server/modules/realtime/outbox.dispatcher';
 import { ok, registerPatient, seedClinic, walkIn, type Clinic } from './clinic-support';
@@ -33,8 +33,7 @@ beforeAll(async () => {
   call = caller(t.app);
   c = await seedClinic(t, call);
   url = await listen(t.app);
-  dispatcher = dispatcherFor(t);
-  await dispatcher.start();
+  dispatcher = await startDispatcher(t);
 });
 afterAll(async () => {
   await dispatcher.stop();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Call, TestApp } from '../helpers/test-app';
 import { startSmtp, type Mail } from '../helpers/smtp';
 import { startWhatsApp, type WhatsAppRequest } from '../helpers/whatsapp';
-import { dispatcherFor, until } from '../helpers/live';
+import { startDispatcher, until } from '../helpers/live';
 import { clinicApp, normalVitals, ok, registerPatient, seedClinic, slotFromNow, type Clinic } from './clinic-support';
 import type { OutboxDispatcher } from '../../server/modules/realtime/outbox.dispatcher';
 import { startWorkers } from '../../server/queues';
@@ -28,8 +28,7 @@ beforeAll(async () => {
   smtp = await startSmtp(mails);
   whatsapp = await startWhatsApp(messages, (request) => script.get(request.to)?.shift() ?? 200);
   ({ t, call, c } = await clinicApp({ SMTP_URL: smtp.url, WHATSAPP_API_URL: whatsapp.url, WHATSAPP_TOKEN: 'wa-test-token' }));
-  dispatcher = dispatcherFor(t);
-  await dispatcher.start();
+  dispatcher = await startDispatcher(t);
   stopWorkers = await startWorkers(t.orm, t.config, t.queues, t.app.log);
 });
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
 import { seedOrg, tokensFor, type SeededOrg } from '../helpers/factories';
-import { dispatcherFor, listen, secondNode, until, watch } from '../helpers/live';
+import { dispatcherFor, listen, secondNode, startDispatcher, until, watch } from '../helpers/live';
 import type { OutboxDispatcher } from '../../server/modules/realtime/outbox.dispatcher';
 import type { Role } from '../../workflows/roles';
 import { emitScreenEvent } from '../../server/modules/realtime/outbox';
@@ -28,8 +28,7 @@ beforeAll(async () => {
   otherTokens = await tokensFor(call, otherLab);
   urlA = await listen(t.app);
   nodeB = await secondNode(t);
-  dispatcher = dispatcherFor(t);
-  await dispatcher.start();
+  dispatcher = await startDispatcher(t);
 });
 afterAll(async () => {
   await dispatcher.stop();
@@ -108,8 +107,7 @@ describe('live lab board', () => {
     await crashing.publishBatch().catch(() => undefined);
     await crashing.stop();
     expect(crashes).toBe(1);
-    dispatcher = dispatcherFor(t);
-    await dispatcher.start();
+    dispatcher = await startDispatcher(t);
     await client.waitForEvents(5);
     await new Promise((r) => setTimeout(r, 500));
     expect(client.events.map((e) => e.seq)).toEqual([start + 1, start + 2, start + 3, start + 4, start + 5]);
@@ -136,8 +134,7 @@ describe('live lab board', () => {
       .getConnection()
       .execute<{ sequences: Record<string, number> }[]>("select sequences from outbox_events where type = 'probe.batch.v1' and org_id = ? order by id", [lab.orgId]);
     expect(stamped.map((row) => row.sequences)).toEqual([{ [a]: 1 }, { [a]: 2 }, { [a]: 3, [b]: 1 }, { [b]: 2 }, { [a]: 4 }, { [c]: 1, [a]: 5 }]);
-    dispatcher = dispatcherFor(t);
-    await dispatcher.start();
+    dispatcher = await startDispatcher(t);
   });
 
   it('publishes an event only after its transaction commits, and never a rolled-back one', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import { caller, createTestApp, type Call, type TestApp } from '../helpers/test-app';
 import { login, seedOrg, type SeededOrg } from '../helpers/factories';
-import { dispatcherFor, listen, secondNode } from '../helpers/live';
+import { listen, secondNode, startDispatcher } from '../helpers/live';
 import { normalVitals, ok, patientPayload } from './clinic-support';
 import { endUserSessions } from '../../server/modules/auth';
 import { MembershipSchema } from '../../server/modules/auth/membership.entity';
@@ -27,8 +27,7 @@ beforeAll(async () => {
   call = caller(t.app);
   urlA = await listen(t.app);
   nodeB = await secondNode(t);
-  dispatcher = dispatcherFor(t);
-  await dispatcher.start();
+  dispatcher = await startDispatcher(t);
 });
 afterAll(async () => {
   await dispatcher.stop();
@@ -139,8 +138,7 @@ describe('sessions of people', () => {
       expect(await subscribe(early, board(lab))).toMatchObject({ ok: false, error: 'unauthorized' });
       expect(await early.gone).toBe('io server disconnect');
     } finally {
-      dispatcher = dispatcherFor(t);
-      await dispatcher.start();
+      dispatcher = await startDispatcher(t);
     }
   });
 
@@ -275,8 +273,7 @@ describe('sessions of screens', () => {
       expect(await subscribe(early, { kind: 'display' })).toMatchObject({ ok: false, error: 'unauthorized' });
       expect(await early.gone).toBe('io server disconnect');
     } finally {
-      dispatcher = dispatcherFor(t);
-      await dispatcher.start();
+      dispatcher = await startDispatcher(t);
     }
   });
 

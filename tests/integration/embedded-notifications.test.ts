@@ -5,19 +5,16 @@ import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../server/app';
-import { loadConfig } from '../../server/config';
 import { embeddedNotifications, notifyChannels, type DatabaseNotifications, type NotifyChannel } from '../../server/db/notifications';
 import { migrate, openOrm } from '../../server/db/orm';
 import type { OutboxDispatcher } from '../../server/modules/realtime/outbox.dispatcher';
-import { openQueues } from '../../server/queues';
 import { freePort } from '../faults/support';
 import { seedOrg, tokensFor } from '../helpers/factories';
-import { dispatcherFor, listen, until, watch } from '../helpers/live';
-import { caller, testRedisUrl, type TestApp } from '../helpers/test-app';
+import { listen, startDispatcher, until, watch } from '../helpers/live';
+import { caller, testAppOn, testConfig, type TestApp } from '../helpers/test-app';
 
 /**
  * The embedded database as `npm start` runs it (server/start.ts): PGlite behind its socket server,
@@ -39,39 +36,11 @@ beforeAll(async () => {
   const port = await freePort();
   server = new PGLiteSocketServer({ db: embedded.socketView, port, host: '127.0.0.1', maxConnections: 2 });
   await server.start();
-  const name = `embedded${randomBytes(4).toString('hex')}`;
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: `postgresql://postgres@127.0.0.1:${port}/postgres`,
-    DB_POOL_MAX: '1',
-    REDIS_URL: testRedisUrl,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    LOG_LEVEL: 'warn',
-    REDIS_PREFIX: `test:${name}`,
-    STORAGE_DIR: `/tmp/cuspid-test-storage/${name}`,
-  });
+  const config = testConfig(`embedded${randomBytes(4).toString('hex')}`, { DATABASE_URL: `postgresql://postgres@127.0.0.1:${port}/postgres`, DB_POOL_MAX: '1', LOG_LEVEL: 'warn' });
   const orm = await openOrm(config.databaseUrl, config.databasePoolMax);
   await migrate(orm);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
-  const queues = openQueues(config);
-  const app = await buildApp({ config, orm, redis, queues, notifications, logStream: new PassThrough() });
-  url = await listen(app);
-  t = {
-    app,
-    orm,
-    redis,
-    queues,
-    config,
-    logs: () => '',
-    close: async () => {
-      await app.close();
-      await queues.close();
-      await orm.close();
-      const keys = await redis.keys(`${config.redisPrefix}:*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
-    },
-  };
+  t = await testAppOn(config, orm, notifications);
+  url = await listen(t.app);
   elsewhere = new pg.Client({ connectionString: config.databaseUrl });
   await elsewhere.connect();
 }, 120_000);
@@ -114,8 +83,7 @@ describe('the embedded database’s notifications', () => {
   it('wakes the outbox dispatcher: a change reaches a watching screen with the next poll an hour away', async () => {
     const lab = await seedOrg(t.orm, 'lab', ['org_admin']);
     const tokens = await tokensFor(caller(t.app), lab);
-    dispatcher = dispatcherFor(t, { publishUrl: null, notifications, pollIntervalMs: 3_600_000 });
-    await dispatcher.start();
+    dispatcher = await startDispatcher(t, { publishUrl: null, notifications, pollIntervalMs: 3_600_000 });
     const board = watch(url, { token: tokens.org_admin }, { kind: 'lab-board', orgId: lab.orgId });
     await board.waitForSnapshot();
     const created = await caller(t.app)({

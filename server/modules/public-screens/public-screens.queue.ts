@@ -18,13 +18,6 @@ export interface PublicScreensJob {
  */
 const staleningEvents = new Set(['queue.changed.v1', 'estimates.updated.v1']);
 
-/**
- * How long the first change waits for the ones right behind it (a call, then the next check-in):
- * short enough that a display's "now calling" still follows the call at once. Not a debounce that
- * restarts with each change: a busy queue is refreshed at least this often, never postponed.
- */
-const settleMs = 150;
-
 export function createPublicScreensQueue(connection: ConnectionOptions, prefix: string): Queue<PublicScreensJob> {
   return new Queue<PublicScreensJob>(publicScreensQueueName, {
     connection,
@@ -35,9 +28,11 @@ export function createPublicScreensQueue(connection: ConnectionOptions, prefix: 
 
 /**
  * The outbox dispatcher's sink: a committed change to a professional's queue or quote schedules one
- * refresh of that professional's public screens. Changes while a refresh is waiting join it (it
- * reads after them); a change while one runs gets exactly one more after it, so none is missed and
- * one professional's refreshes never overlap.
+ * refresh of that professional's public screens, at once (the waiting room sees a call as it is
+ * made). Changes while a refresh is waiting join it (it reads after them); a change while one runs
+ * gets exactly one more after it, so none is missed and one professional's refreshes never overlap.
+ * A burst costs at most two refreshes per professional: the dispatcher already hands over every
+ * commit of a wake-up in one batch.
  */
 export async function schedulePublicScreens(queue: Queue<PublicScreensJob>, events: CommittedEvent[]): Promise<void> {
   const stale = new Map<string, PublicScreensJob>();
@@ -47,7 +42,6 @@ export async function schedulePublicScreens(queue: Queue<PublicScreensJob>, even
   }
   for (const job of stale.values()) {
     await queue.add('public-screens.refresh', job, {
-      delay: settleMs,
       deduplication: { id: `public-screens.${job.professionalId}`, keepLastIfActive: true },
     });
   }

@@ -7,7 +7,7 @@
  * time; each figure is the time from the API's response to the first display event that shows the
  * change (the ticket in "next", the ticket first in "now calling"), split at the board's
  * generatedAt into the time until the public-screens refresh read it (the dispatcher's first hop,
- * the refresh job's 150 ms settle, the worker) and from there to the display (the refresh's
+ * the refresh job's start, the worker) and from there to the display (the refresh's
  * commit, the dispatcher's second hop, Redis, the socket). Before each measured change the display
  * is left quiet for a while, so no earlier change's refresh carries it.
  * Baseline, same run: the embedded database polled only (OUTBOX_LISTEN=false, the path before the

@@ -30,7 +30,7 @@ interface Message {
  */
 export function startChild(entry: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Child {
   const script = resolve(benchDir, 'lib', `${entry}.ts`);
-  const command = `ulimit -n 65535 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec node --import tsx --expose-gc ${nodeArgs.join(' ')} "${script}"`;
+  const command = `ulimit -n 65535 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "${process.execPath}" --import tsx --expose-gc ${nodeArgs.join(' ')} "${script}"`;
   const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
   let nextId = 1;
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();

@@ -18,7 +18,7 @@ import { displayForToken, newDisplayToken } from './modules/displays/displays.se
 const dataDir = resolve(process.env.DATA_DIR ?? './data');
 mkdirSync(dataDir, { recursive: true });
 
-async function embeddedPostgres(): Promise<{ url: string; notifications: DatabaseNotifications }> {
+async function embeddedPostgres(): Promise<{ url: string; notifications: DatabaseNotifications; released: () => Promise<void> }> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   // btree_gist backs the clinic's no-double-booking exclusion constraint (migration 0004);
@@ -34,7 +34,12 @@ async function embeddedPostgres(): Promise<{ url: string; notifications: Databas
   console.log(`Embedded PostgreSQL (PGlite) on 127.0.0.1:${port}, data in ${resolve(dataDir, 'pglite')}`);
   // PGlite runs a single session: one pooled connection keeps transactions from interleaving.
   process.env.DB_POOL_MAX = '1';
-  return { url: `postgresql://postgres@127.0.0.1:${port}/postgres`, notifications };
+  // It takes one connection at a time and refuses the next until it has seen the last one close, which
+  // it sees a moment after a closed pool's promise has resolved.
+  const released = async () => {
+    for (let i = 0; i < 500 && server.getStats().activeConnections > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  };
+  return { url: `postgresql://postgres@127.0.0.1:${port}/postgres`, notifications, released };
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -96,10 +101,12 @@ function buildClient(): string {
 
 try {
   let embedded: ServerOptions['embedded'];
+  let released: () => Promise<void> = async () => undefined;
   if (!process.env.DATABASE_URL) {
     const database = await embeddedPostgres();
     process.env.DATABASE_URL = database.url;
     embedded = { notifications: database.notifications };
+    released = database.released;
   }
   process.env.REDIS_URL = await localRedis();
   process.env.JWT_SECRET = jwtSecret();
@@ -114,6 +121,7 @@ try {
   // Printed only while it still opens the board: not once rotated in Admin > Displays, nor for a database seeded elsewhere.
   const displayOpens = (await displayForToken(orm.em.fork(), displayToken)) !== null;
   await orm.close();
+  await released();
   await startServer(config, { embedded });
   if (seeded) console.log('Demo data created; the logins are in README.md (password for all: Cuspid-demo-2026)');
   console.log(`Cuspid is running at http://localhost:${config.port}`);

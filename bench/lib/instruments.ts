@@ -3,7 +3,7 @@
  * broadcast timer wraps socket.io-adapter's in-memory broadcast (which both the bare server and the
  * Redis adapter end in, for the sockets of this process) to time it.
  */
-import type { IntervalHistogram } from 'node:perf_hooks';
+import type { ELDHistogram } from 'node:perf_hooks';
 import pg from 'pg';
 import { Server } from 'socket.io';
 import { nowMs } from './common';
@@ -17,7 +17,7 @@ export function memoryAfterGc() {
   return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
 }
 
-export function instrumentProcess(lag: IntervalHistogram) {
+export function instrumentProcess(lag: ELDHistogram) {
   let cpuStart: NodeJS.CpuUsage | null = null;
   let cpuWall = 0;
   let stopProfile: (() => Promise<Breakdown>) | null = null;

@@ -10,7 +10,8 @@ export function ormOptions(databaseUrl: string, poolMax = 10): Options {
     clientUrl: databaseUrl,
     entities,
     extensions: [Migrator],
-    migrations: { migrationsList, transactional: true, allOrNothing: true },
+    // No snapshot file: MikroORM 7 writes one into the working directory on every `up()`, and migrations here are written by hand.
+    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false },
     pool: { min: 0, max: poolMax },
     filters: {
       [tenantFilter]: {
@@ -18,9 +19,12 @@ export function ormOptions(databaseUrl: string, poolMax = 10): Options {
         // A missing orgId makes MikroORM throw: a query without a tenant fails closed.
         cond: (args: { orgId: string }) => ({ orgId: args.orgId }),
         default: true,
-        entity: tenantEntities.map((schema) => schema.meta.className),
+        entity: tenantEntities,
       },
     },
+    // The committed migrations made every foreign key `on update cascade` (MikroORM 6 inferred it from the
+    // default cascade of a relation; 7 infers nothing), so the entities keep describing the same keys.
+    schemaGenerator: { defaultUpdateRule: 'cascade' },
     forceUtcTimezone: true,
     // Ids and timestamps exist from em.create on, so related rows can point at each other before the flush.
     processOnCreateHooksEarly: true,
@@ -35,15 +39,11 @@ export async function openOrm(databaseUrl: string, poolMax?: number): Promise<Mi
 }
 
 export async function migrate(orm: MikroORM): Promise<string[]> {
-  const applied = await orm.getMigrator().up();
+  const applied = await orm.migrator.up();
   return applied.map((m) => m.name);
 }
 
 /** Lends a raw driver connection from the ORM's pool, for code that speaks SQL directly (the outbox dispatcher). */
 export function borrowConnection(orm: MikroORM) {
-  const client = orm.em.getConnection().getKnex().client;
-  return async () => {
-    const connection = await client.acquireConnection();
-    return Object.assign(connection, { release: () => void client.releaseConnection(connection) });
-  };
+  return async () => (await orm.em.getConnection().getNativeClient()).connect();
 }

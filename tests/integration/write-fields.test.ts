@@ -175,7 +175,7 @@ function objectAt(body: unknown, at: (string | number)[]): Record<string, unknow
 function entityColumns(targetOrgId: string): Map<string, unknown> {
   const attack: Record<string, unknown> = { kind: 'platform', role: 'super_admin', staffLimits: { doctor: 10_000 }, status: 'completed', active: true };
   const columns = new Map<string, unknown>();
-  for (const meta of Object.values(t.orm.getMetadata().getAll())) {
+  for (const meta of t.orm.getMetadata().getAll().values()) {
     for (const prop of meta.props) {
       const value =
         prop.name in attack

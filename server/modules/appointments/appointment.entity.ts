@@ -39,9 +39,11 @@ export const AppointmentSchema = defineEntity({
   indexes: [
     { properties: ['orgId', 'professionalId', 'startsAt'] },
     { properties: ['orgId', 'patientId', 'startsAt'] },
+  ],
+  checks: [
     {
       name: noDoubleBookingConstraint,
-      expression: `alter table "appointments" add constraint "${noDoubleBookingConstraint}" exclude using gist ("professional_id" with =, tstzrange("starts_at", "ends_at", '[)') with &&) where ("status" in (${bookedStatuses.map((s) => `'${s}'`).join(', ')}))`,
+      expression: `exclude using gist ("professional_id" with =, tstzrange("starts_at", "ends_at", '[)') with &&) where ("status" in (${bookedStatuses.map((s) => `'${s}'`).join(', ')}))`,
     },
   ],
 });

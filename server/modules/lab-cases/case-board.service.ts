@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, QBFilterQuery } from '@mikro-orm/postgresql';
 import { LRUCache } from 'lru-cache';
 import { caseStatuses, type CaseStatus } from '../../../workflows/case.machine';
 import type { Caller, Scope } from '../../shared/scope';
@@ -134,9 +134,9 @@ export async function caseBoard({ em, caller }: Scope, query: BoardQuery): Promi
  */
 async function readBoard({ em, caller, query, today }: BoardReading): Promise<BoardAnswer> {
   // Raw SQL escapes the tenant filter: the org is named here, not left to it.
-  const where = { $and: [{ orgId: caller.orgId }, filterWhere(caller, query, today)] };
+  const where = { $and: [{ orgId: caller.orgId }, filterWhere(caller, query, today)] } as QBFilterQuery<LabCase>;
   const visible = em.createQueryBuilder(LabCaseSchema, 'c').select([...cardFields]).where(where);
-  const { sql: visibleSql, bindings: visibleParams } = visible.getKnexQuery().toSQL();
+  const { sql: visibleSql, params: visibleParams } = visible.toQuery();
   const connection = em.getConnection();
   const context = em.getTransactionContext();
 
@@ -160,8 +160,9 @@ async function readBoard({ em, caller, query, today }: BoardReading): Promise<Bo
     : [];
   const cards = new Map<string, ReturnType<typeof cardView>[]>(nonEmpty.map((status) => [status, []]));
   const comparator = em.getComparator();
+  const meta = em.getMetadata(LabCaseSchema);
   for (const row of rows) {
-    const card = comparator.mapResult<CardRow>(LabCaseSchema.meta.className, row) as CardRow;
+    const card = comparator.mapResult(meta, row) as CardRow;
     cards.get(card.status)!.push(cardView(card, today));
   }
   const board: Board = {

@@ -16,16 +16,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LiveClient, type Envelope } from '../client/src/lib/live/live-client';
+import { isWireEvent } from '../client/src/lib/live/wire-events';
 import { migrate, openOrm } from '../server/db/orm';
 import { seedDemo } from '../server/demo/seed-demo';
 import { newDisplayToken } from '../server/modules/displays/displays.service';
 import type { DisplayBoard } from '../server/modules/public-screens/public-screens.service';
 import { load, noteLoad, nowMs, quantile, quick, repoDir, round, sleep, stats, table, writeResult } from './lib/common';
 import { createBenchDatabase, deleteRedisKeys, redisUrl } from './lib/database';
+import { freePort } from '../tests/helpers/free-port';
 
 const name = 'screen-latency';
 const startedLoad = noteLoad(name);
@@ -33,17 +34,6 @@ const changes = Number(process.env.BENCH_SCREEN_CHANGES ?? (quick ? 5 : 20));
 /** Quiet before each measured change: longer than the slowest path's two polls, its refresh job and the estimate's refresh after it. */
 const quietMs = Number(process.env.BENCH_SCREEN_QUIET_MS ?? 3500);
 const demoPassword = 'Cuspid-demo-2026';
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
-}
 
 interface Server {
   base: string;
@@ -123,7 +113,9 @@ async function measure(server: Server): Promise<Measured> {
   let snapshot = false;
   display.watch<DisplayBoard>({ kind: 'display' }, {
     snapshot: () => (snapshot = true),
-    event: (envelope: Envelope) => received.push({ at: nowMs(), wall: Date.now(), board: envelope.payload as unknown as DisplayBoard }),
+    event: (envelope: Envelope) => {
+      if (isWireEvent(envelope, 'display.updated.v1')) received.push({ at: nowMs(), wall: Date.now(), board: envelope.payload });
+    },
     refused: (error) => {
       throw new Error(`display refused: ${error}`);
     },

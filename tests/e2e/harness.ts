@@ -10,6 +10,13 @@ import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
+declare global {
+  interface Window {
+    /** axe-core, evaluated into the page by `seriousA11yViolations`. */
+    axe: typeof import('axe-core');
+  }
+}
+
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export const chromiumArgs = [
@@ -142,10 +149,10 @@ export async function seriousA11yViolations(page: Page, options: { include?: str
   await page.evaluate(axeSource);
   const results = await page.evaluate(
     async ({ include, exclude }) => {
-      const axe = (window as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
-      const context = include || exclude?.length ? { include: include ? [include] : undefined, exclude: exclude?.map((e) => [e]) } : document;
+      const { axe } = window;
+      const context = include || exclude?.length ? { ...(include ? { include: [include] } : {}), exclude: (exclude ?? []).map((e) => [e]) } : document;
       const run = await axe.run(context, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] }, resultTypes: ['violations'] });
-      return run.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+      return run.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
     },
     { include: options.include, exclude: options.exclude },
   );

@@ -16,6 +16,13 @@ import { demoPassword } from '../../server/demo/seed-demo';
 import { startE2EServer, type E2EServer } from './server';
 import { apiCall, apiLogin, createOrg, unique, type CreatedOrg } from './api';
 
+declare global {
+  interface Window {
+    /** What the display said aloud, recorded by the speech stand-in this file installs. */
+    spoken: string[];
+  }
+}
+
 const tvSizes = [
   { width: 1920, height: 1080 },
   { width: 1366, height: 768 },
@@ -225,7 +232,7 @@ describe('Waiting-room display on a TV', () => {
     expect(look.background).not.toBe(look.panel);
     expect(look.border).not.toBe('rgba(0, 0, 0, 0)');
     expect(await latest.innerText()).toMatch(new RegExp(`${ticket}[\\s\\S]*→\\s*Room 12`));
-    await tv.page.waitForFunction((text) => (window as unknown as { spoken: string[] }).spoken.includes(text), spoken);
+    await tv.page.waitForFunction((text) => window.spoken.includes(text), spoken);
     expect(await latest.locator('[data-recall]').count()).toBe(0);
     await expectDisplayFits(tvSizes[2]!, 'display-called');
 
@@ -233,7 +240,7 @@ describe('Waiting-room display on a TV', () => {
     expect(recalled.status).toBe(200);
     await latest.locator('[data-recall]', { hasText: 'Recall' }).waitFor();
     await display().locator(`[data-now-calling="${ticket}"][data-highlighted]`).waitFor();
-    await tv.page.waitForFunction((text) => (window as unknown as { spoken: string[] }).spoken.filter((said) => said === text).length === 2, spoken);
+    await tv.page.waitForFunction((text) => window.spoken.filter((said) => said === text).length === 2, spoken);
     for (const size of tvSizes) await expectDisplayFits(size, 'display-recalled');
     calledVisitId = called.body.id;
   });

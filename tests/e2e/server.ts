@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { inject } from 'vitest';
 import { openOrm } from '../../server/db/orm';
@@ -8,6 +7,7 @@ import { seedDemo } from '../../server/demo/seed-demo';
 import { newDisplayToken } from '../../server/modules/displays/displays.service';
 import { cloneTemplate, dropDatabase, withAdmin } from '../helpers/databases';
 import { testRedisUrl } from '../helpers/test-app';
+import { freePort } from '../helpers/free-port';
 
 export interface E2EServer {
   url: string;
@@ -19,17 +19,6 @@ export interface E2EServer {
   stop: () => Promise<void>;
   start: () => Promise<void>;
   close: () => Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
 }
 
 /**

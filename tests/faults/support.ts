@@ -12,17 +12,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { adminUrl, cloneTemplate, dropDatabase, withAdmin } from '../helpers/databases';
 import { until } from '../helpers/until';
-
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
-}
+import { freePort } from '../helpers/free-port';
 
 export { until };
 

@@ -11,7 +11,7 @@ import { buildApp } from '../../server/app';
 import { embeddedNotifications, notifyChannels, type DatabaseNotifications, type NotifyChannel } from '../../server/db/notifications';
 import { migrate, openOrm } from '../../server/db/orm';
 import type { OutboxDispatcher } from '../../server/modules/realtime/outbox.dispatcher';
-import { freePort } from '../faults/support';
+import { freePort } from '../helpers/free-port';
 import { seedOrg, tokensFor } from '../helpers/factories';
 import { listen, startDispatcher, until, watch } from '../helpers/live';
 import { caller, testAppOn, testConfig, type TestApp } from '../helpers/test-app';

@@ -7,8 +7,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DisplayBoard } from '../../server/modules/public-screens/public-screens.service';
 import { apiCall, apiLogin } from '../e2e/api';
-import { freePort } from '../faults/support';
+import { freePort } from '../helpers/free-port';
 import { until, watch } from '../helpers/live';
+import { isWireEvent } from '../../client/src/lib/live/wire-events';
 import { testRedisUrl } from '../helpers/test-app';
 import { normalVitals, patientPayload } from './clinic-support';
 
@@ -99,7 +100,7 @@ describe('npm start on the embedded database', () => {
     expect(visit.status).toBe(201);
 
     const shows = (board: DisplayBoard) => board.next.some((ticket) => ticket.ticket === visit.body.ticketNumber);
-    await until(() => display.events.some((event) => shows(event.payload as unknown as DisplayBoard)), 10_000, `the display to list ${visit.body.ticketNumber}`);
+    await until(() => display.events.some((event) => isWireEvent(event, 'display.updated.v1') && shows(event.payload)), 10_000, `the display to list ${visit.body.ticketNumber}`);
     display.stop();
   });
 });

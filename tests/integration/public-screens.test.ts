@@ -5,6 +5,7 @@ import { clinicApp, normalVitals, ok, registerPatient, seedClinic, walkIn, type 
 import { screensLock, statusUpdated, type DisplayBoard, type VisitStatus } from '../../server/modules/public-screens/public-screens.service';
 import { emitScreenEvent } from '../../server/modules/realtime/outbox';
 import { rooms } from '../../server/modules/realtime/rooms';
+import { isWireEvent } from '../../client/src/lib/live/wire-events';
 
 let t: TestApp;
 let call: Call;
@@ -73,7 +74,7 @@ describe('waiting-room displays and status pages', () => {
     await until(() => status.events.some((e) => e.payload.status === 'called'), 10_000, 'the patient to be called');
 
     await until(() => latestBoard().nowCalling[0]?.ticket === second.ticketNumber, 10_000, 'the display to call the second ticket');
-    const boards = [screen.snapshots[0]!.snapshot, ...screen.events.map((e) => e.payload as unknown as DisplayBoard)];
+    const boards = [screen.snapshots[0]!.snapshot, ...screen.events.flatMap((e) => (isWireEvent(e, 'display.updated.v1') ? [e.payload] : []))];
     const latest = boards.at(-1)!;
     expect(latest.nowCalling[0]).toMatchObject({ ticket: second.ticketNumber, room: 'Room 1' });
     expect(latest.nowCalling[0]!.initials).toBeUndefined();
@@ -88,7 +89,8 @@ describe('waiting-room displays and status pages', () => {
     expect(JSON.stringify(boards)).not.toContain('O. Q.');
     // The narrow display lists only Dr A's queue and never initials.
     for (const event of narrow.events) {
-      const board = event.payload as unknown as DisplayBoard;
+      if (!isWireEvent(event, 'display.updated.v1')) throw new Error(`the display got a ${event.type}`);
+      const board = event.payload;
       expect(board.doctors.map((d) => d.room)).toEqual(['Room 1']);
       expect(JSON.stringify(board)).not.toContain('initials');
     }
@@ -112,7 +114,7 @@ describe('waiting-room displays and status pages', () => {
       [c.org.orgId, c.org.orgId, called.id],
     );
     expect(written.map((row) => row.type)).toEqual(['queue.changed.v1', 'visit.updated.v1']);
-    await until(() => screen.events.some((e) => (e.payload as unknown as DisplayBoard).nowCalling[0]?.ticket === called.ticketNumber), 10_000, 'the display to show the call');
+    await until(() => screen.events.some((e) => isWireEvent(e, 'display.updated.v1') && e.payload.nowCalling[0]?.ticket === called.ticketNumber), 10_000, 'the display to show the call');
     await until(() => page.events.some((e) => e.payload.position === position! - 1), 10_000, 'the status page to move up');
     for (const watched of [screen, page]) watched.stop();
     for (const id of new Set([called.id, waiting.id, behind.id])) await ok(call({ method: 'POST', url: c.url(`/visits/${id}/events`), token: c.tokens.receptionist, payload: { type: 'noShow' } }));

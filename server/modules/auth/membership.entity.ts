@@ -1,6 +1,6 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import { roles, type Role } from '../../../workflows/roles';
+import { roles } from '../../../workflows/roles';
 import { OrgSchema } from '../orgs/org.entity';
 import { UserSchema } from './user.entity';
 
@@ -12,7 +12,7 @@ export const MembershipSchema = defineEntity({
     id: p.uuid().primary().onCreate(() => randomUUID()),
     orgId: p.manyToOne(OrgSchema).mapToPk().fieldName('org_id').index(),
     userId: p.manyToOne(UserSchema).mapToPk().fieldName('user_id').index(),
-    role: p.enum(roles as unknown as Role[]),
+    role: p.enum([...roles]),
     active: p.boolean().default(true),
     createdAt: p.datetime().onCreate(() => new Date()),
   }),

@@ -17,7 +17,7 @@ export const ConsultationSessionSchema = defineEntity({
     visitId: p.manyToOne(VisitSchema).mapToPk().fieldName('visit_id'),
     doctorUserId: p.manyToOne(UserSchema).mapToPk().fieldName('doctor_user_id'),
     sessionNumber: p.integer(),
-    status: p.enum(sessionStatuses as unknown as SessionStatus[]).default('open'),
+    status: p.enum([...sessionStatuses]).default('open'),
     startedAt: p.datetime(),
     completedAt: p.datetime().nullable(),
   }),

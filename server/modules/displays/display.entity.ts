@@ -18,7 +18,7 @@ export const DisplaySchema = defineEntity({
     name: p.string().length(120),
     /** The professionals whose queues this screen shows; empty means every professional of the clinic. */
     professionalIds: p.array().default([]),
-    privacy: p.enum(displayPrivacyProfiles as unknown as DisplayPrivacy[]).default('ticket'),
+    privacy: p.enum([...displayPrivacyProfiles]).default('ticket'),
     /** BCP 47 language of the spoken call, e.g. en-GB, pt-BR. */
     language: p.string().length(20).default('en-GB'),
     tokenHash: p.string().length(64).unique().hidden(),

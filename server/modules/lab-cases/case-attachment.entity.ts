@@ -16,7 +16,7 @@ export const CaseAttachmentSchema = defineEntity({
     orgId: p.manyToOne(OrgSchema).mapToPk().fieldName('org_id'),
     caseId: p.manyToOne(LabCaseSchema).mapToPk().fieldName('case_id').index(),
     /** Recognised from the content, never from the name. */
-    kind: p.enum(attachmentKinds as unknown as AttachmentKind[]),
+    kind: p.enum([...attachmentKinds]),
     /** The uploader's file name, stripped of paths and control characters. */
     originalName: p.string().length(255),
     size: p.bigint('number'),

@@ -1,7 +1,7 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { caseStatuses, type ApprovalStatus, type CaseStatus, type DeliveryStatus, type RemakeReason } from '../../../workflows/case.machine';
-import { shadeSystems, type ShadeSystem } from '../../../workflows/dental-notation';
+import { shadeSystems } from '../../../workflows/dental-notation';
 import { UserSchema } from '../auth/user.entity';
 import { OrgSchema } from '../orgs/org.entity';
 
@@ -37,10 +37,10 @@ export const LabCaseSchema = defineEntity({
     dentistName: p.string().length(200).nullable(),
     /** The dentist as a member with a login, who then sees the case; null for a dentist known by name only. */
     dentistUserId: p.manyToOne(UserSchema).mapToPk().fieldName('dentist_user_id').nullable(),
-    dentistryType: p.enum(dentistryTypes as unknown as DentistryType[]).default('restoration'),
+    dentistryType: p.enum([...dentistryTypes]).default('restoration'),
     /** In the lab's tooth notation (FDI or Universal) at the time of writing. */
     toothNumbers: p.array().default([]),
-    shadeSystem: p.enum(shadeSystems as unknown as ShadeSystem[]).default('VITA'),
+    shadeSystem: p.enum([...shadeSystems]).default('VITA'),
     shade: p.string().length(10).default('A1'),
     material: p.string().length(100),
     caseType: p.string().length(100),

@@ -27,11 +27,11 @@ export const NotificationSchema = defineEntity({
     /** The outbox event (or reminder run) that caused it. */
     eventId: p.string().length(80),
     template: p.string().length(60),
-    channel: p.enum(notificationChannels as unknown as NotificationChannel[]),
+    channel: p.enum([...notificationChannels]),
     recipient: p.string().length(30),
     subjectType: p.string().length(40),
     subjectId: p.uuid(),
-    status: p.enum(notificationStatuses as unknown as NotificationStatus[]).default('pending'),
+    status: p.enum([...notificationStatuses]).default('pending'),
     /** Why nothing was sent (no consent, no address): kept so staff can see it was decided, not lost. */
     skipReason: p.string().length(120).nullable(),
     attempts: p.json<DeliveryAttempt[]>(),

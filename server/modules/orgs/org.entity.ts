@@ -15,12 +15,12 @@ export const OrgSchema = defineEntity({
   tableName: 'orgs',
   properties: (p) => ({
     id: p.uuid().primary().onCreate(() => randomUUID()),
-    kind: p.enum(orgKinds as unknown as OrgKind[]),
+    kind: p.enum([...orgKinds]),
     name: p.string().length(200),
     active: p.boolean().default(true),
     staffLimits: p.json<StaffLimits>(),
     /** Labs choose how tooth numbers are written on their cases. */
-    toothNumbering: p.enum(toothNumberings as unknown as ToothNumbering[]).default('FDI'),
+    toothNumbering: p.enum([...toothNumberings]).default('FDI'),
     /** IANA zone of the org's days and hours: ticket days, today's queues, working hours, due dates, reminder times. */
     timeZone: p.text(),
     createdAt: p.datetime().onCreate(() => new Date()),

@@ -1,6 +1,6 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import { roles, type Role } from '../../../workflows/roles';
+import { roles } from '../../../workflows/roles';
 import { UserSchema } from '../auth/user.entity';
 import { OrgSchema } from './org.entity';
 
@@ -16,7 +16,7 @@ export const StaffInvitationSchema = defineEntity({
     orgId: p.manyToOne(OrgSchema).mapToPk().fieldName('org_id'),
     /** Lower-cased, as users' emails are. */
     email: p.string().length(320).index(),
-    role: p.enum(roles as unknown as Role[]),
+    role: p.enum([...roles]),
     invitedByUserId: p.manyToOne(UserSchema).mapToPk().fieldName('invited_by_user_id'),
     createdAt: p.datetime().onCreate(() => new Date()),
     expiresAt: p.datetime(),

@@ -22,7 +22,7 @@ export const PatientSchema = defineEntity({
     fullName: p.string().length(200),
     /** A calendar date ('YYYY-MM-DD'); the age is derived from it on every read. */
     dateOfBirth: p.date(),
-    gender: p.enum(genders as unknown as Gender[]),
+    gender: p.enum([...genders]),
     /** E.164, e.g. '+5511912345678'. */
     phone: p.string().length(16),
     email: p.string().length(320).nullable(),

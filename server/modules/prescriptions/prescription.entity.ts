@@ -37,7 +37,7 @@ export const PrescriptionItemSchema = defineEntity({
     dosage: p.string().length(100),
     frequency: p.string().length(100),
     duration: p.string().length(100),
-    status: p.enum(itemStatuses as unknown as ItemStatus[]).default('active'),
+    status: p.enum([...itemStatuses]).default('active'),
     addedInSessionId: p.manyToOne(ConsultationSessionSchema).mapToPk().fieldName('added_in_session_id'),
     stoppedInSessionId: p.manyToOne(ConsultationSessionSchema).mapToPk().fieldName('stopped_in_session_id').nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),

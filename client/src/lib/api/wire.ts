@@ -46,7 +46,9 @@ import type { NewItemBody, VisitPrescriptionBody } from '../../../../server/modu
 import type { PharmacyEntryBody } from '../../../../server/modules/pharmacy/pharmacy.schemas';
 import type { DisplayBody, DisplayChangesBody, DisplayWithToken as DisplayWithTokenBody, NewDisplayBody } from '../../../../server/modules/displays/displays.schemas';
 
-export type { CaseChangedV1 } from '../../../../server/modules/lab-cases/lab-cases.events';
+import type { CaseChangedV1 } from '../../../../server/modules/lab-cases/lab-cases.events';
+import type { DisplayBoard, VisitStatus } from '../../../../server/modules/public-screens/public-screens.service';
+export type { CaseChangedV1 };
 
 // Lab
 export type Card = Static<typeof CardBody>;
@@ -118,31 +120,22 @@ export interface NotificationRecord {
   sentAt: string | null;
 }
 
-// Live payloads of the token screens (contract of the display and visit-status topics).
-export interface WaitEstimate {
-  p50: number;
-  p90: number;
-}
+// Live payloads of the token screens (contract of the display and visit-status topics): the server's own types.
 
 /** `display.updated.v1` and the display topic's snapshot: the whole board, never a patient's name. */
-export interface DisplayBoard {
-  display: { name: string; language: string; privacy: DisplayPrivacy };
-  /** Newest first. */
-  nowCalling: { ticket: string; room: string; doctor: string; calledAt: string; initials?: string | null }[];
-  next: { ticket: string; doctor: string; room: string; position: number; estimatedWaitMinutes: WaitEstimate | number | null; initials?: string | null }[];
-  doctors: { doctor: string; room: string; waiting: number; estimatedWaitMinutes: WaitEstimate | null }[];
-  generatedAt: string;
+export type { DisplayBoard };
+/** `status.updated.v1` and the visit-status topic's snapshot: one patient's own ticket. */
+export type VisitStatusBoard = VisitStatus;
+
+/**
+ * The payload of each live event a screen reads, by its versioned name: the one contract of what
+ * the server sends over the socket. Read envelopes through `isWireEvent`, never by casting.
+ */
+export interface WireEvents {
+  'display.updated.v1': DisplayBoard;
+  'status.updated.v1': VisitStatusBoard;
+  'case.created.v1': CaseChangedV1;
+  'case.updated.v1': CaseChangedV1;
+  'case.deleted.v1': CaseChangedV1;
 }
 
-/** `status.updated.v1` and the visit-status topic's snapshot: one patient's own ticket. */
-export interface VisitStatusBoard {
-  clinicName: string;
-  ticket: string;
-  room: string;
-  doctor: string;
-  status: string;
-  position: number | null;
-  estimatedWaitMinutes: WaitEstimate | null;
-  calledAt: string | null;
-  quotedWaitMinutes: number | null;
-}

@@ -113,7 +113,7 @@ export class DisplayVoice {
 
   /** Called from a tap: unlocks audio for the rest of the day. */
   async enable(): Promise<boolean> {
-    const Context = window.AudioContext ?? (window as unknown as { webkitAudioContext?: typeof AudioContext }).webkitAudioContext;
+    const Context = window.AudioContext ?? window.webkitAudioContext;
     if (!Context) return false;
     this.context ??= new Context();
     await this.context.resume().catch(() => undefined);
